@@ -1,0 +1,126 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Kakusa: three services (ingester, aggregator, alerter) that meet only on Kafka topics,
+// standing on three shared libraries, plus `devbroker`, librdkafka's mock cluster on loopback.
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "kakusa",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ingester", targets: ["Ingester"]),
+        .executable(name: "aggregator", targets: ["Aggregator"]),
+        .executable(name: "alerter", targets: ["Alerter"]),
+        .executable(name: "devbroker", targets: ["DevBroker"]),
+        .library(name: "KakusaKafka", targets: ["KakusaKafka"]),
+        .library(name: "KakusaEvents", targets: ["KakusaEvents"]),
+        .library(name: "KakusaService", targets: ["KakusaService"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // The only C in the house: librdkafka 2.0.2 from Debian's librdkafka-dev, found by pkg-config.
+        .systemLibrary(
+            name: "CRdKafka",
+            path: "Shared/CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .target(
+            name: "KakusaKafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/KakusaKafka",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "KakusaEvents",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto")
+            ],
+            path: "Shared/KakusaEvents",
+            exclude: ["Schemas"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "KakusaService",
+            dependencies: [
+                "KakusaKafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Shared/KakusaService",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "Ingester",
+            dependencies: ["KakusaKafka", "KakusaEvents", "KakusaService"],
+            path: "Services/Ingester",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "Aggregator",
+            dependencies: ["KakusaKafka", "KakusaEvents", "KakusaService"],
+            path: "Services/Aggregator",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "Alerter",
+            dependencies: [
+                "KakusaKafka", "KakusaEvents", "KakusaService",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Services/Alerter",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "DevBroker",
+            dependencies: [
+                "KakusaKafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Services/DevBroker",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KakusaKafkaTests",
+            dependencies: ["KakusaKafka"],
+            path: "Tests/KakusaKafkaTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KakusaEventsTests",
+            dependencies: ["KakusaEvents"],
+            path: "Tests/KakusaEventsTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KakusaServiceTests",
+            dependencies: ["KakusaService", "KakusaKafka"],
+            path: "Tests/KakusaServiceTests",
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

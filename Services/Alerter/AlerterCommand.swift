@@ -1,0 +1,4 @@
+@main
+struct AlerterCommand {
+    static func main() {}
+}

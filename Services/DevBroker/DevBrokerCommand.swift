@@ -1,0 +1,4 @@
+@main
+struct DevBrokerCommand {
+    static func main() {}
+}

@@ -1,0 +1,4 @@
+@main
+struct IngesterCommand {
+    static func main() {}
+}

@@ -1,0 +1,1 @@
+// Event schemas: filled in by Foundation II.
