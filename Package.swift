@@ -97,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "DevBroker",
             dependencies: [
-                "KakusaKafka",
+                "KakusaKafka", "KakusaEvents",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -33,7 +33,7 @@ public struct KafkaConfiguration: Sendable, Equatable {
     ) -> KafkaConfiguration {
         var properties: [String: String] = [:]
         for (name, value) in environment where name.hasPrefix("KAFKA_") && name != "KAFKA_BROKERS" {
-            let property = name.dropFirst("KAFKA_".count).lowercased().replacingOccurrences(of: "_", with: ".")
+            let property = String(name.dropFirst("KAFKA_".count).lowercased().map { $0 == "_" ? "." : $0 })
             guard !property.isEmpty else { continue }
             properties[property] = value
         }

@@ -1,0 +1,309 @@
+import CRdKafka
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// A consumer-group member over librdkafka.
+///
+/// Records arrive through `messages`, an `AsyncSequence` fed in batches by a polling thread of its
+/// own. Offsets move only by `commit`, called after the work is done, and never for a partition that
+/// a rebalance took away. As a `Service`, `run()` joins the group and polls until graceful shutdown,
+/// then leaves the group and releases the handle.
+public final class KafkaConsumer: Service, @unchecked Sendable {
+    let client: RDKafkaClient
+    let logger: Logger
+    let configuration: KafkaConsumerConfiguration
+    let handoff: MessageHandoff
+    /// Bumped by a rewind: batches polled before it are dropped.
+    let seekEpoch = Atomic<UInt64>(0)
+    private let started = Mutex(false)
+
+    public init(configuration: KafkaConsumerConfiguration, logger: Logger) throws {
+        guard !configuration.topics.isEmpty else {
+            throw KafkaError(code: .configuration, message: "a consumer needs at least one topic")
+        }
+        self.configuration = configuration
+        self.logger = logger
+        self.handoff = MessageHandoff(capacity: configuration.bufferedBatches)
+        self.client = try RDKafkaClient(kind: .consumer, properties: configuration.properties, logger: logger)
+    }
+
+    /// The records, in order per partition. Read by one task at a time; ends after shutdown.
+    public var messages: KafkaConsumerMessages { KafkaConsumerMessages(consumer: self) }
+
+    /// The partitions this member owns now.
+    public var assignedPartitions: Set<TopicPartition> { client.assignment.partitions }
+
+    /// Joins the group and polls until graceful shutdown (or cancellation); then leaves the group.
+    public func run() async throws {
+        guard started.withLock({ s in defer { s = true }; return !s }) else {
+            throw KafkaError(code: .configuration, message: "a consumer runs once")
+        }
+        let topics = TopicPartitionList.make(configuration.topics.map { TopicPartition(topic: $0, partition: -1) })
+        let err = rd_kafka_subscribe(client.handle, topics)
+        rd_kafka_topic_partition_list_destroy(topics)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            handoff.finish(error: KafkaError.rdKafka(err, context: "subscribe to \(configuration.topics)"))
+            throw KafkaError.rdKafka(err, context: "subscribe to \(configuration.topics)")
+        }
+        logger.info("consumer subscribed", metadata: ["group": "\(configuration.groupID)", "topics": "\(configuration.topics)"])
+        let poller = ConsumerPoller(consumer: self)
+        let thread = PollThread(name: "rdkafka-consumer-poll") { poller.pollOnce() }
+
+        await withGracefulShutdownHandler {
+            await poller.waitUntilFailedOrCancelled()
+        } onGracefulShutdown: {
+            poller.cancel()
+        }
+        handoff.finish(error: poller.failure)
+        thread.stop()
+        let client = self.client
+        try await client.blocking.run {
+            let err = rd_kafka_consumer_close(client.handle)
+            client.destroy()
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdKafka(err, context: "consumer close") }
+        }
+        logger.info("consumer closed", metadata: ["group": "\(configuration.groupID)"])
+        if let failure = poller.failure { throw failure }
+    }
+
+    /// Commits `offsets` (each the next offset to read) synchronously. Offsets of partitions this member
+    /// no longer owns are not committed: another member has them now.
+    public func commit(_ offsets: [TopicPartitionOffset]) async throws {
+        let assigned = client.assignment.partitions
+        let owned = offsets.filter { assigned.contains($0.topicPartition) }
+        if owned.count < offsets.count {
+            logger.info(
+                "not committing offsets of partitions this member lost",
+                metadata: ["offsets": "\(offsets.filter { !assigned.contains($0.topicPartition) }.map(\.description))"])
+        }
+        guard !owned.isEmpty else { return }
+        let client = self.client
+        try await client.blocking.run {
+            let list = TopicPartitionList.make(owned)
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            let err = rd_kafka_commit(client.handle, list, 0)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                throw KafkaError.rdKafka(err, context: "commit \(owned.map(\.description))", retriable: true)
+            }
+            for (offset, perPartition) in TopicPartitionList.readOffsets(list) where perPartition != RD_KAFKA_RESP_ERR_NO_ERROR {
+                throw KafkaError.rdKafka(perPartition, context: "commit \(offset)", retriable: true)
+            }
+        }
+    }
+
+    /// Sends a commit of `offsets` without waiting for its answer (owned partitions only).
+    public func commitAsync(_ offsets: [TopicPartitionOffset]) {
+        let assigned = client.assignment.partitions
+        let owned = offsets.filter { assigned.contains($0.topicPartition) }
+        guard !owned.isEmpty, !client.isDestroyed else { return }
+        let list = TopicPartitionList.make(owned)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        _ = rd_kafka_commit(client.handle, list, 1)
+    }
+
+    /// Commits the offset after `message`.
+    public func commit(_ message: KafkaMessage) async throws {
+        try await commit([message.nextOffset])
+    }
+
+    /// The group's committed offsets for these partitions (nil where none is committed).
+    public func committed(_ partitions: [TopicPartition], timeout: Duration = .seconds(10)) async throws -> [TopicPartition: Int64] {
+        let client = self.client
+        let ms = Int32(clamping: timeout.components.seconds * 1000)
+        return try await client.blocking.run {
+            let list = TopicPartitionList.make(partitions)
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            let err = rd_kafka_committed(client.handle, list, ms)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdKafka(err, context: "committed offsets", retriable: true) }
+            var result: [TopicPartition: Int64] = [:]
+            for (o, _) in TopicPartitionList.readOffsets(list) where o.offset >= 0 { result[o.topicPartition] = o.offset }
+            return result
+        }
+    }
+
+    /// Moves every owned partition back to its committed offset and drops what was read past it: after
+    /// an aborted transaction, the records of that transaction are read again.
+    public func rewindToCommitted() async throws {
+        seekEpoch.add(1, ordering: .sequentiallyConsistent)
+        handoff.clear()
+        let partitions = Array(client.assignment.partitions)
+        guard !partitions.isEmpty else { return }
+        let committed = try await committed(partitions)
+        let client = self.client
+        let logger = self.logger
+        try await client.blocking.run {
+            let targets = partitions.map { TopicPartitionOffset($0, offset: committed[$0] ?? Int64(RD_KAFKA_OFFSET_BEGINNING)) }
+            let list = TopicPartitionList.make(targets)
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            if let error = rd_kafka_seek_partitions(client.handle, list, 10_000) {
+                throw KafkaError.consuming(error, context: "seek to committed offsets")
+            }
+            for (o, err) in TopicPartitionList.readOffsets(list) where err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                logger.warning("seek failed", metadata: ["partition": "\(o.topicPartition)", "rdkafka.error": "\(String(cString: rd_kafka_err2name(err)))"])
+            }
+        }
+        // Anything polled while seeking is from before the seek.
+        seekEpoch.add(1, ordering: .sequentiallyConsistent)
+        handoff.clear()
+        logger.info("rewound to committed offsets", metadata: ["partitions": "\(partitions.count)"])
+    }
+
+    /// librdkafka's group metadata, for `sendOffsetsToTransaction`. The caller destroys it.
+    func groupMetadata() -> OpaquePointer? {
+        rd_kafka_consumer_group_metadata(client.handle)
+    }
+}
+
+/// The records of a consumer, in batches under the hood and one at a time to the reader.
+public struct KafkaConsumerMessages: AsyncSequence, Sendable {
+    public typealias Element = KafkaMessage
+    let consumer: KafkaConsumer
+
+    public func makeAsyncIterator() -> Iterator { Iterator(consumer: consumer) }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        let consumer: KafkaConsumer
+        var batch: [KafkaMessage] = []
+        var index = 0
+
+        public mutating func next() async throws -> KafkaMessage? {
+            while index >= batch.count {
+                guard let next = try await nextBatch() else { return nil }
+                batch = next
+                index = 0
+            }
+            defer { index += 1 }
+            return batch[index]
+        }
+
+        /// Everything already polled, at least one record; nil at the end. For readers that work in batches.
+        public mutating func nextBatch() async throws -> [KafkaMessage]? {
+            if index < batch.count {
+                defer { batch = []; index = 0 }
+                return Array(batch[index...])
+            }
+            while true {
+                guard let taken = try await consumer.handoff.take() else { return nil }
+                guard taken.epoch == consumer.seekEpoch.load(ordering: .sequentiallyConsistent) else { continue }
+                let assignment = consumer.client.assignment
+                var messages = taken.messages
+                if taken.generation != assignment.generation {
+                    messages.removeAll { !assignment.partitions.contains($0.topicPartition) }
+                }
+                if !messages.isEmpty { return messages }
+            }
+        }
+    }
+}
+
+/// The consumer's polling loop: runs on its own thread, converts records and hands them over.
+final class ConsumerPoller: @unchecked Sendable {
+    private unowned let consumer: KafkaConsumer
+    private var topicNames: [OpaquePointer: String] = [:]
+    private let state = Mutex<(cancelled: Bool, failure: KafkaError?, waiter: CheckedContinuation<Void, Never>?)>((false, nil, nil))
+
+    init(consumer: KafkaConsumer) {
+        self.consumer = consumer
+    }
+
+    var failure: KafkaError? { state.withLock { $0.failure } }
+
+    func pollOnce() {
+        let handle = consumer.client.handle!
+        let epoch = consumer.seekEpoch.load(ordering: .sequentiallyConsistent)
+        let generation = consumer.client.assignment.generation
+        var messages: [KafkaMessage] = []
+        var next = rd_kafka_consumer_poll(handle, 100)
+        while let raw = next {
+            defer { rd_kafka_message_destroy(raw) }
+            let m = raw.pointee
+            if m.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                messages.append(convert(raw))
+            } else if m.err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                report(m.err, raw)
+            }
+            if messages.count >= consumer.configuration.maxBatchSize { break }
+            next = rd_kafka_consumer_poll(handle, 0)
+        }
+        if let fatal = consumer.client.fatalError { fail(fatal) }
+        if !messages.isEmpty {
+            consumer.client.markBrokersReachable()
+            _ = consumer.handoff.put(.init(messages: messages, epoch: epoch, generation: generation))
+        }
+    }
+
+    private func convert(_ raw: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaMessage {
+        let m = raw.pointee
+        let topic: String
+        if let rkt = m.rkt, let cached = topicNames[rkt] {
+            topic = cached
+        } else {
+            topic = String(cString: rd_kafka_topic_name(m.rkt))
+            if let rkt = m.rkt { topicNames[rkt] = topic }
+        }
+        let key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }
+        let value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) }
+        var headers: [KafkaHeader] = []
+        var hdrs: OpaquePointer?
+        if rd_kafka_message_headers(raw, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR, let hdrs {
+            var index = 0
+            var name: UnsafePointer<CChar>?
+            var val: UnsafeRawPointer?
+            var size = 0
+            while rd_kafka_header_get_all(hdrs, index, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                headers.append(KafkaHeader(
+                    key: String(cString: name!), value: val.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }))
+                index += 1
+            }
+        }
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let timestamp = rd_kafka_message_timestamp(raw, &timestampType)
+        return KafkaMessage(
+            topic: topic, partition: m.partition, offset: m.offset, key: key, value: value, headers: headers,
+            timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
+    }
+
+    private func report(_ err: rd_kafka_resp_err_t, _ raw: UnsafeMutablePointer<rd_kafka_message_t>) {
+        let detail = rd_kafka_message_errstr(raw).map { String(cString: $0) } ?? ""
+        consumer.logger.warning(
+            "consumer error", metadata: ["rdkafka.error": "\(String(cString: rd_kafka_err2name(err)))", "reason": "\(detail)"])
+    }
+
+    private func fail(_ error: KafkaError) {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            guard s.failure == nil else { return nil }
+            s.failure = error
+            defer { s.waiter = nil }
+            return s.waiter
+        }
+        waiter?.resume()
+    }
+
+    func cancel() {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            s.cancelled = true
+            defer { s.waiter = nil }
+            return s.waiter
+        }
+        consumer.handoff.finish()
+        waiter?.resume()
+    }
+
+    /// Returns after `cancel()` or a fatal error.
+    func waitUntilFailedOrCancelled() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { s -> Bool in
+                    if s.cancelled || s.failure != nil { return true }
+                    s.waiter = c
+                    return false
+                }
+                if resumeNow { c.resume() }
+            }
+        } onCancel: {
+            cancel()
+        }
+    }
+}
