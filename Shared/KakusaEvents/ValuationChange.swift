@@ -83,8 +83,13 @@ extension ValuationChange: KakusaRecord {
         checks.name("company", company)
         checks.country("country", country)
         checks.date("announced_on", announcedOn)
-        if let previous { checks.add(previous.validate(), under: "previous") }
-        checks.add(current.validate(), under: "current")
+        for (field, money) in [("previous", previous), ("current", current)] {
+            guard let money else { continue }
+            checks.add(money.validate(), under: field)
+            if money.currency != "USD" {
+                checks.add("\(field).currency", "invalid_value", "must be USD (converted), got \(money.currency)")
+            }
+        }
         if let changePct { checks.finite("change_pct", changePct) }
         checks.name("funding_round_id", fundingRoundID)
         return checks.issues

@@ -69,6 +69,29 @@ import Testing
         return samples
     }
 
+    /// The Swift side agrees: every invalid sample is refused, except where Swift reads leniently on purpose
+    /// (unknown keys are dropped; an omitted nullable key reads as null) and writes the strict form back.
+    @Test func invalidInputSamplesAreAlsoRefusedBySwift() throws {
+        func refused<T: Decodable & Validatable>(_ type: T.Type, _ json: [UInt8]) -> Bool {
+            (try? KakusaJSON.decodeValid(type, from: json)) == nil
+        }
+        for sample in try samples()
+        where sample.expectation == "invalid"
+            && !["extra-field", "previous-omitted"].contains(sample.label)
+        {
+            let isRefused =
+                switch sample.schema {
+                case "funding-round": refused(FundingRound.self, sample.json)
+                case "paper-count": refused(PaperCount.self, sample.json)
+                case "stock-move": refused(StockMove.self, sample.json)
+                case "valuation-change": refused(ValuationChange.self, sample.json)
+                case "alert": refused(Alert.self, sample.json)
+                default: false
+                }
+            #expect(isRefused, "\(sample.schema)/\(sample.label) passed Swift validation")
+        }
+    }
+
     @Test func encodedRecordsMatchTheJSONSchemasAndInvalidOnesAreRejected() throws {
         let environment = ProcessInfo.processInfo.environment
         let python =

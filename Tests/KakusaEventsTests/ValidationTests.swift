@@ -130,6 +130,10 @@ import Testing
         totals.ratios["jp"] = -1
         #expect(issues(totals) == ["share out_of_range", "ratios.jp unknown_country", "ratios.jp negative"])
 
+        var change = Samples.valuationJump
+        change.previous = Money(amount: 1e9, currency: "CNY")
+        #expect(issues(change) == ["previous.currency invalid_value"])
+
         var day = Samples.selloff
         day.decliners = 5
         day.date = "2025-01-32"
