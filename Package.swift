@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // Already resolved through Hummingbird; named so that KakusaService may import NIOCore (Channel) directly.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         // The only C in the house: librdkafka 2.0.2 from Debian's librdkafka-dev, found by pkg-config.
@@ -67,20 +69,32 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Shared/KakusaService",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "Ingester",
-            dependencies: ["KakusaKafka", "KakusaEvents", "KakusaService"],
+            dependencies: [
+                "KakusaKafka", "KakusaEvents", "KakusaService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             path: "Services/Ingester",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "Aggregator",
-            dependencies: ["KakusaKafka", "KakusaEvents", "KakusaService"],
+            dependencies: [
+                "KakusaKafka", "KakusaEvents", "KakusaService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             path: "Services/Aggregator",
             swiftSettings: swiftSettings
         ),
@@ -88,6 +102,9 @@ let package = Package(
             name: "Alerter",
             dependencies: [
                 "KakusaKafka", "KakusaEvents", "KakusaService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -118,7 +135,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KakusaServiceTests",
-            dependencies: ["KakusaService", "KakusaKafka"],
+            dependencies: [
+                "KakusaService", "KakusaKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/KakusaServiceTests",
             swiftSettings: swiftSettings
         ),

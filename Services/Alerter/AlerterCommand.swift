@@ -1,4 +1,14 @@
+import ArgumentParser
+import KakusaService
+
+/// `alerter`: evaluates alert rules on the derived topics and sends alerts to Kafka, the log and webhooks.
 @main
-struct AlerterCommand {
-    static func main() {}
+struct AlerterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alerter",
+        abstract: "Evaluate Kakusa alert rules and deliver alerts to Kafka, the log and webhooks.",
+        version: BuildInfo.kakusaVersion,
+        subcommands: [RunCommand.self],
+        defaultSubcommand: RunCommand.self
+    )
 }

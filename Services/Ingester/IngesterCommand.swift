@@ -1,4 +1,14 @@
+import ArgumentParser
+import KakusaService
+
+/// `ingester`: validates funding rounds, paper counts and stock moves and publishes them to their Kafka topics.
 @main
-struct IngesterCommand {
-    static func main() {}
+struct IngesterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingester",
+        abstract: "Validate Kakusa input records and publish them to Kafka.",
+        version: BuildInfo.kakusaVersion,
+        subcommands: [ServeCommand.self],
+        defaultSubcommand: ServeCommand.self
+    )
 }
