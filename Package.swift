@@ -142,5 +142,23 @@ let package = Package(
             path: "Tests/KakusaServiceTests",
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "IngesterTests",
+            dependencies: ["Ingester", "KakusaKafka", "KakusaEvents"],
+            path: "Tests/IngesterTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AggregatorTests",
+            dependencies: ["Aggregator", "KakusaKafka", "KakusaEvents"],
+            path: "Tests/AggregatorTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AlerterTests",
+            dependencies: ["Alerter", "KakusaKafka", "KakusaEvents"],
+            path: "Tests/AlerterTests",
+            swiftSettings: swiftSettings
+        ),
     ]
 )
