@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "aggregator", targets: ["Aggregator"]),
         .executable(name: "alerter", targets: ["Alerter"]),
         .executable(name: "devbroker", targets: ["DevBroker"]),
+        .executable(name: "kafka-bench", targets: ["KafkaBench"]),
         .library(name: "KakusaKafka", targets: ["KakusaKafka"]),
         .library(name: "KakusaEvents", targets: ["KakusaEvents"]),
         .library(name: "KakusaService", targets: ["KakusaService"]),
@@ -119,6 +120,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Services/DevBroker",
+            swiftSettings: swiftSettings
+        ),
+        // Throughput driver for scripts/bench, not shipped.
+        .executableTarget(
+            name: "KafkaBench",
+            dependencies: [
+                "KakusaKafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tools/KafkaBench",
             swiftSettings: swiftSettings
         ),
         .testTarget(

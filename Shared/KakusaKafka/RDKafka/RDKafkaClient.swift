@@ -185,7 +185,8 @@ final class RDKafkaClient: @unchecked Sendable {
                 s.assignment.generation &+= 1
             }
             markBrokersReachable()
-            logger.info("partitions assigned", metadata: ["partitions": "\(changed.map(\.description).sorted())", "result": "\(result)"])
+            logger.info("partitions assigned", metadata: ["count": "\(changed.count)", "result": "\(result)"])
+            logger.debug("partitions assigned", metadata: ["partitions": "\(changed.map(\.description).sorted())"])
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             // Mark them lost first, so no commit for a partition another member now owns can slip through.
             state.withLock { s in
@@ -199,7 +200,8 @@ final class RDKafkaClient: @unchecked Sendable {
             } else {
                 rd_kafka_assign(handle, nil)
             }
-            logger.info("partitions revoked", metadata: ["partitions": "\(changed.map(\.description).sorted())"])
+            logger.info("partitions revoked", metadata: ["count": "\(changed.count)"])
+            logger.debug("partitions revoked", metadata: ["partitions": "\(changed.map(\.description).sorted())"])
         default:
             state.withLock { s in
                 s.assignment.partitions = []

@@ -1,0 +1,26 @@
+# Shared by scripts/*: installs what Kakusa needs when it is missing. Source it; it defines functions only.
+
+# Debian packages: librdkafka (headers, pkg-config file, mock cluster), kcat, docker-compose (to check compose.yaml).
+kakusa_install_system_packages() {
+    local missing=()
+    for pkg in librdkafka-dev kafkacat pkg-config docker-compose python3-venv time; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "installing: ${missing[*]}" >&2
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+# A Python venv in .venv with confluent-kafka and jsonschema, for the outside-consumer and schema tests.
+kakusa_install_python() {
+    if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import confluent_kafka, jsonschema' 2>/dev/null; then
+        echo "creating .venv (confluent-kafka, jsonschema)" >&2
+        python3 -m venv .venv
+        .venv/bin/pip install -q --disable-pip-version-check confluent-kafka jsonschema
+    fi
+    export KAKUSA_PYTHON="$PWD/.venv/bin/python"
+}
