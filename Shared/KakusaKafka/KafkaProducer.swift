@@ -33,12 +33,12 @@ public final class KafkaProducer: Service, @unchecked Sendable {
     /// Sends one record and returns once the broker acknowledged it; throws the broker's error otherwise.
     @discardableResult
     public func send(_ message: ProducerMessage) async throws -> DeliveryReport {
-        let result = try await submit(CollectionOfOne(message)).wait()
-        if let failure = result.failures.first { throw failure.error }
-        guard let report = result.lastReport else {
+        let (_, last, failures) = try await submit(CollectionOfOne(message)).tracker.wait()
+        if let failure = failures.first { throw failure.error }
+        guard let last else {
             throw KafkaError(code: .delivery, message: "no delivery report for a record to \(message.topic)")
         }
-        return report
+        return DeliveryReport(topic: message.topic, partition: last.partition, offset: last.offset)
     }
 
     /// Sends all records and returns once every one was acknowledged or failed.
@@ -52,7 +52,8 @@ public final class KafkaProducer: Service, @unchecked Sendable {
         try checkUsable()
         let tracker = DeliveryTracker()
         tracker.retainForDelivery()
-        defer { tracker.sealed() }
+        var submitted = 0
+        defer { tracker.seal(submitted: submitted) }
         var cachedTopic: (name: String, handle: OpaquePointer)?
         for message in messages {
             let topic: OpaquePointer
@@ -65,26 +66,22 @@ public final class KafkaProducer: Service, @unchecked Sendable {
                 cachedTopic = (message.topic, handle)
                 topic = handle
             }
-            tracker.willSubmit()
             var waited = 0
             while true {
                 let err = Self.produce(message, topic: topic, opaque: tracker.opaque, handle: client.handle)
-                if err == RD_KAFKA_RESP_ERR_NO_ERROR { break }
+                if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    submitted += 1
+                    break
+                }
                 if err == RD_KAFKA_RESP_ERR__QUEUE_FULL {
                     // Back-pressure: the poll thread drains delivery reports; wait for room, never drop.
                     waited += 1
                     if waited == 1 || waited % 1000 == 0 {
                         logger.debug("producer queue full, waiting", metadata: ["topic": "\(message.topic)"])
                     }
-                    do {
-                        try await Task.sleep(for: .milliseconds(1))
-                    } catch {
-                        tracker.submissionFailed()
-                        throw error
-                    }
+                    try await Task.sleep(for: .milliseconds(1))
                     continue
                 }
-                tracker.submissionFailed()
                 throw KafkaError.rdKafka(err, context: "produce to \(message.topic)")
             }
         }
@@ -199,8 +196,6 @@ public struct BatchDeliveryResult: Sendable {
 
     public var delivered: Int
     public var failures: [Failure]
-    /// The report of the last acknowledged record (for a single `send`).
-    public var lastReport: DeliveryReport?
 
     /// Throws the first failure, if any.
     public func throwIfFailed() throws {
@@ -218,9 +213,8 @@ public struct PendingDeliveries: Sendable {
     let tracker: DeliveryTracker
 
     public func wait() async -> BatchDeliveryResult {
-        let (delivered, last, failures) = await tracker.wait()
-        return BatchDeliveryResult(
-            delivered: delivered, failures: failures.map { .init(key: $0.key, error: $0.error) }, lastReport: last)
+        let (delivered, _, failures) = await tracker.wait()
+        return BatchDeliveryResult(delivered: delivered, failures: failures.map { .init(key: $0.key, error: $0.error) })
     }
 }
 

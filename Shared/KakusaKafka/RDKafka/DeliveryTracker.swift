@@ -4,6 +4,8 @@ import Synchronization
 /// Counts the delivery reports of one `send` or one batch and resumes the waiting task after the last.
 ///
 /// Its address is each message's opaque; one retain is held from submission until the last report.
+/// The submitter counts locally and tells the total once (`seal`), so the hot path takes no lock per
+/// record on the submitting side.
 final class DeliveryTracker: @unchecked Sendable {
     struct Failure: Sendable {
         var key: [UInt8]?
@@ -11,12 +13,16 @@ final class DeliveryTracker: @unchecked Sendable {
     }
 
     private struct State {
-        var outstanding = 1  // 1 while messages are still being submitted
+        var submitted = 0
+        var sealed = false
+        var reported = 0
         var delivered = 0
-        var lastReport: DeliveryReport?
+        var last: (partition: Int32, offset: Int64)?
         var failures: [Failure] = []
         var continuation: CheckedContinuation<Void, Never>?
         var done = false
+
+        var complete: Bool { sealed && reported == submitted }
     }
 
     private let state = Mutex(State())
@@ -27,54 +33,50 @@ final class DeliveryTracker: @unchecked Sendable {
         Unmanaged<DeliveryTracker>.fromOpaque(opaque).takeUnretainedValue()
     }
 
-    /// Keeps the tracker alive while librdkafka holds its address.
+    /// Keeps the tracker alive while librdkafka holds its address; released after the last report.
     func retainForDelivery() { _ = Unmanaged.passRetained(self) }
 
-    func willSubmit() { state.withLock { $0.outstanding += 1 } }
+    /// All `count` records are enqueued: no more will be.
+    func seal(submitted count: Int) {
+        update { s in
+            s.submitted = count
+            s.sealed = true
+        }
+    }
 
-    /// A message was refused at submission: no report will come for it.
-    func submissionFailed() { finishOne(success: nil, failure: nil) }
-
-    /// All messages are submitted.
-    func sealed() { finishOne(success: nil, failure: nil) }
-
-    /// Called from librdkafka's delivery callback.
+    /// Called from librdkafka's delivery callback, on the polling thread.
     func record(_ message: UnsafePointer<rd_kafka_message_t>) {
         let m = message.pointee
         if m.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-            let report = DeliveryReport(
-                topic: String(cString: rd_kafka_topic_name(m.rkt)), partition: m.partition, offset: m.offset)
-            finishOne(success: report, failure: nil)
-        } else {
-            var key: [UInt8]?
-            if let k = m.key, m.key_len > 0 {
-                key = Array(UnsafeRawBufferPointer(start: k, count: m.key_len))
+            update { s in
+                s.reported += 1
+                s.delivered += 1
+                s.last = (m.partition, m.offset)
             }
+        } else {
+            let key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }
             let error = KafkaError.rdKafka(m.err, code: .delivery, context: "delivery failed")
-            finishOne(success: nil, failure: Failure(key: key, error: error))
+            update { s in
+                s.reported += 1
+                s.failures.append(Failure(key: key, error: error))
+            }
         }
     }
 
-    private func finishOne(success: DeliveryReport?, failure: Failure?) {
-        let (continuation, release) = state.withLock { s -> (CheckedContinuation<Void, Never>?, Bool) in
-            if let success {
-                s.delivered += 1
-                s.lastReport = success
-            }
-            if let failure { s.failures.append(failure) }
-            s.outstanding -= 1
-            guard s.outstanding == 0 else { return (nil, false) }
+    private func update(_ body: (inout State) -> Void) {
+        let (continuation, finished) = state.withLock { s -> (CheckedContinuation<Void, Never>?, Bool) in
+            body(&s)
+            guard s.complete, !s.done else { return (nil, false) }
             s.done = true
-            let c = s.continuation
-            s.continuation = nil
-            return (c, true)
+            defer { s.continuation = nil }
+            return (s.continuation, true)
         }
         continuation?.resume()
-        if release { Unmanaged.passUnretained(self).release() }
+        if finished { Unmanaged.passUnretained(self).release() }
     }
 
-    /// Waits until every submitted message has its report.
-    func wait() async -> (delivered: Int, lastReport: DeliveryReport?, failures: [Failure]) {
+    /// Waits until every submitted record has its report.
+    func wait() async -> (delivered: Int, last: (partition: Int32, offset: Int64)?, failures: [Failure]) {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let already = state.withLock { s -> Bool in
                 if s.done { return true }
@@ -83,6 +85,6 @@ final class DeliveryTracker: @unchecked Sendable {
             }
             if already { c.resume() }
         }
-        return state.withLock { ($0.delivered, $0.lastReport, $0.failures) }
+        return state.withLock { ($0.delivered, $0.last, $0.failures) }
     }
 }
