@@ -57,9 +57,9 @@ public final class KafkaConsumer: Service, @unchecked Sendable {
             poller.cancel()
         }
         handoff.finish(error: poller.failure)
-        thread.stop()
         let client = self.client
         try await client.blocking.run {
+            thread.stop()
             let err = rd_kafka_consumer_close(client.handle)
             client.destroy()
             if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdKafka(err, context: "consumer close") }

@@ -157,9 +157,13 @@ public final class KafkaProducer: Service, @unchecked Sendable {
         guard closed.withLock({ c in defer { c = true }; return !c }) else { return }
         var flushError: (any Error)?
         do { try await flush(timeout: timeout) } catch { flushError = error }
-        poller.stop()
         let client = self.client
-        try await client.blocking.run { client.destroy() }
+        let poller = self.poller
+        // Joining the poll thread waits out its current poll: done off the cooperative pool too.
+        try await client.blocking.run {
+            poller.stop()
+            client.destroy()
+        }
         logger.debug("producer closed")
         if let flushError { throw flushError }
     }
