@@ -33,7 +33,8 @@ func buildApplication(
         let query = request.uri.queryParameters
         let limit = query.get("limit").flatMap { Int($0) }.map { min(max($0, 0), history.capacity) } ?? 100
         let alerts = history.recent(
-            rule: query.get("rule").map(String.init), subject: query.get("subject").map(String.init), limit: limit)
+            rule: query.get("rule").map { String($0) }, subject: query.get("subject").map { String($0) },
+            limit: limit)
         let body = try KakusaJSON.encode(["alerts": alerts])
         return Response(
             status: .ok, headers: [.contentType: "application/json"],

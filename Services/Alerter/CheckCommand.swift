@@ -9,7 +9,7 @@ struct CheckCommand: ParsableCommand {
     var rules: String
 
     func run() throws {
-        do {
+        do throws(RulesFileError) {
             let set = try RulesLoader.load(path: rules)
             print("\(rules): ok, \(set.rules.count) rules, \(set.sinks.count) sinks")
         } catch {

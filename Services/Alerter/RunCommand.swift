@@ -1,5 +1,6 @@
 import ArgumentParser
 import KakusaService
+import Logging
 
 /// `alerter run`: consume the derived topics, fire rules, deliver alerts, serve health and metrics until SIGTERM.
 struct RunCommand: AsyncParsableCommand {
@@ -20,7 +21,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("no rules file: pass --rules FILE or set KAKUSA_RULES")
         }
         let ruleSet: RuleSet
-        do {
+        do throws(RulesFileError) {
             ruleSet = try RulesLoader.load(path: path)
         } catch {
             logger.critical("rules file refused", metadata: [LogKey.path: "\(path)", LogKey.reason: "\(error)"])

@@ -55,26 +55,30 @@ import Testing
     @Test func unknownKeyIsRefusedAtTheKey() {
         let error = refusal(good.replacingOccurrences(of: "    severity: critical", with: "    severity: critical\n    sevrity: x"))
         #expect(error?.code == .unknownKey)
-        #expect(error.map { ($0.line, $0.column) } == (6, 5))
+        #expect(error?.line == 6)
+        #expect(error?.column == 5)
         #expect(error?.description.hasPrefix("rules.yaml:6:5: unknown key `sevrity`") == true)
     }
 
     @Test func unknownTopicIsRefusedAtTheValue() {
         let error = refusal(good.replacingOccurrences(of: "topic: valuation-changes", with: "topic: kakusa.alerts"))
         #expect(error?.code == .unknownTopic)
-        #expect(error.map { ($0.line, $0.column) } == (3, 12))
+        #expect(error?.line == 3)
+        #expect(error?.column == 12)
     }
 
     @Test func badDurationIsRefusedAtTheValue() {
         let error = refusal(good.replacingOccurrences(of: "cooldown: 24h", with: "cooldown: 1 day"))
         #expect(error?.code == .badDuration)
-        #expect(error.map { ($0.line, $0.column) } == (6, 15))
+        #expect(error?.line == 6)
+        #expect(error?.column == 15)
     }
 
     @Test func wrongTypeIsRefusedAtTheValue() {
         let error = refusal(good.replacingOccurrences(of: "abs_gte: 25", with: "abs_gte: lots"))
         #expect(error?.code == .wrongType)
-        #expect(error.map { ($0.line, $0.column) } == (4, 41))
+        #expect(error?.line == 4)
+        #expect(error?.column == 41)
     }
 
     @Test func duplicateRuleNameIsRefusedAtTheSecondName() {
@@ -91,14 +95,16 @@ import Testing
             """
         let error = refusal(yaml)
         #expect(error?.code == .duplicateRule)
-        #expect(error.map { ($0.line, $0.column) } == (6, 11))
+        #expect(error?.line == 6)
+        #expect(error?.column == 11)
     }
 
     @Test func missingFieldIsRefusedAtTheRule() {
         let error = refusal(good.replacingOccurrences(of: "    severity: critical\n", with: ""))
         #expect(error?.code == .missingField)
         #expect(error?.reason.contains("severity") == true)
-        #expect(error.map { ($0.line, $0.column) } == (2, 5))
+        #expect(error?.line == 2)
+        #expect(error?.column == 5)
     }
 
     @Test func yamlSyntaxErrorIsRefusedWhereTheParserStopped() {

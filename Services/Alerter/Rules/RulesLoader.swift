@@ -40,15 +40,15 @@ struct RulesLoader {
             throw fail(rulesNode, .wrongType, "`rules` must be a list of rules")
         }
         var rules: [Rule] = []
-        var names: [String: Mark] = [:]
+        var names: [String: Int] = [:]
         for node in ruleNodes {
             let rule = try parseRule(node)
             if let first = names[rule.name] {
                 throw fail(
                     top.keyNode(node, "name") ?? node, .duplicateRule,
-                    "duplicate rule name \"\(rule.name)\" (first at line \(first.line))")
+                    "duplicate rule name \"\(rule.name)\" (first at line \(first))")
             }
-            names[rule.name] = node.mark ?? Mark(line: 1, column: 1)
+            names[rule.name] = node.mark?.line ?? 1
             rules.append(rule)
         }
         if rules.isEmpty { throw fail(rulesNode, .missingField, "`rules` must list at least one rule") }
@@ -107,8 +107,9 @@ struct RulesLoader {
         }
         var message: MessageTemplate?
         if let messageNode = fields["message"] {
-            do {
-                message = try MessageTemplate(parsing: try string(messageNode, "message"))
+            let text = try string(messageNode, "message")
+            do throws(MessageTemplate.ParseError) {
+                message = try MessageTemplate(parsing: text)
             } catch {
                 throw fail(messageNode, .invalidValue, "message template: \(error.reason)")
             }
@@ -227,8 +228,9 @@ struct RulesLoader {
     }
 
     func fail(_ node: Node?, _ code: RulesFileError.Code, _ reason: String) -> RulesFileError {
-        let mark = node?.mark ?? Mark(line: 1, column: 1)
-        return RulesFileError(code: code, file: file, line: mark.line, column: mark.column, reason: reason)
+        let mark = node?.mark
+        return RulesFileError(
+            code: code, file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, reason: reason)
     }
 
     private func syntaxError(_ error: YamlError) -> RulesFileError {
