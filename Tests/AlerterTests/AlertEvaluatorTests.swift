@@ -1,4 +1,5 @@
 import KakusaEvents
+import KakusaKafka
 import Testing
 
 @testable import Alerter
@@ -47,16 +48,27 @@ import Testing
     }
 
     @Test func cooldownCountsInRecordTimeNotWallClock() throws {
+        let rules = try RulesLoader(file: "t.yaml").parse(
+            """
+            rules:
+              - name: selloff
+                topic: stock-moves
+                when: { field: change_pct, lte: -5 }
+                severity: warning
+                cooldown: 15m
+            """)
         var state = AlerterState()
-        let evaluator = AlertEvaluator(rules: Self.rules)
-        let dates = ["2025-01-20", "2025-01-20", "2025-01-19", "2025-01-21", "2025-01-21"]
+        let evaluator = AlertEvaluator(rules: rules)
+        let times = ["10:00", "10:10", "09:50", "10:15", "10:20", "10:29", "10:30"]
         var fired: [String] = []
-        for (index, date) in dates.enumerated() {
-            let record = try observe(Self.change("MiniMax", on: date, from: 1e9, to: 2.5e9, round: "R\(index)"))
-            fired += evaluator.evaluate(record, topicName: "v", state: &state).alerts.map(\.at)
+        for time in times {
+            let move = StockMove(symbol: "NVDA", kind: .stock, at: "2025-01-27T\(time):00Z", changePct: -6)
+            fired += evaluator.evaluate(try observe(move), topicName: "s", state: &state).alerts.map(\.at)
         }
-        // The 20th fires; the same day and the day before are inside 24 h; the 21st is exactly 24 h later.
-        #expect(fired == ["2025-01-20T00:00:00Z", "2025-01-21T00:00:00Z"])
+        // 10:10 and a late 09:50 are inside 15 min of 10:00; 10:15 is 15 min later; 10:29 is inside 10:15's window.
+        #expect(fired == ["2025-01-27T10:00:00Z", "2025-01-27T10:15:00Z", "2025-01-27T10:30:00Z"])
+        // The wall clock played no part: the whole run took milliseconds.
+        #expect(state.subjects["selloff:NVDA"]?.lastFiredAt == "2025-01-27T10:30:00Z")
     }
 
     @Test func aRedeliveredRecordMakesNoSecondAlertEvenWithoutCooldown() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import KakusaEvents
 import Testing
 
 @testable import Alerter

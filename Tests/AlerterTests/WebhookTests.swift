@@ -36,18 +36,19 @@ final class WebhookReceiver: Sendable {
             if let retryAfter = next.1 { response.headers[.retryAfter] = String(retryAfter) }
             return response
         }
-        let port = Mutex<Int?>(nil)
+        let port = PortBox()
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port } })
+            onServerRunning: { channel in port.value.withLock { $0 = channel.localAddress?.port } },
+            logger: testLogger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 try await app.runService(gracefulShutdownSignals: [])
                 return nil
             }
             group.addTask {
-                while port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(20)) }
-                return try await body("http://127.0.0.1:\(port.withLock { $0! })/hook")
+                while port.value.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(20)) }
+                return try await body("http://127.0.0.1:\(port.value.withLock { $0! })/hook")
             }
             defer { group.cancelAll() }
             while let result = try await group.next() {
@@ -56,6 +57,10 @@ final class WebhookReceiver: Sendable {
             throw CancellationError()
         }
     }
+}
+
+final class PortBox: Sendable {
+    let value = Mutex<Int?>(nil)
 }
 
 let testLogger: Logger = {
