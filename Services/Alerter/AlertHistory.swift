@@ -25,8 +25,10 @@ final class AlertHistory: Sendable {
     func recent(rule: String? = nil, subject: String? = nil, limit: Int = 100) -> [Alert] {
         ring.withLock { ring in
             Array(
-                ring.reversed().lazy.filter { (rule == nil || $0.rule == rule) && (subject == nil || $0.subject == subject) }
-                    .prefix(max(0, limit)))
+                ring.reversed().lazy.filter {
+                    (rule == nil || $0.rule == rule) && (subject == nil || $0.subject == subject)
+                }
+                .prefix(max(0, limit)))
         }
     }
 }

@@ -79,11 +79,12 @@ final class AlertProcessor: Service, @unchecked Sendable {
         var changedKeys: [String] = []
         var touched = Set<TopicPartition>()
         var deadLetters: [ProducerMessage] = []
-        var skipped = 0
+        var skipped: [String: Int] = [:]
+        var deadLettered: [String: Int] = [:]
         for message in batch {
             let partition = message.topicPartition
             if working.isApplied(partition, offset: message.offset) {
-                skipped += 1
+                skipped[message.topic, default: 0] += 1
                 continue
             }
             working.appliedOffsets[partition] = message.offset
@@ -95,6 +96,7 @@ final class AlertProcessor: Service, @unchecked Sendable {
                 record = try ObservedRecord.decode(value, topic: kind)
             } catch {
                 deadLetters.append(deadLetter(message, issues: error.issues))
+                deadLettered[message.topic, default: 0] += 1
                 continue
             }
             let outcome = evaluator.evaluate(record, topicName: message.topic, state: &working)
@@ -139,9 +141,13 @@ final class AlertProcessor: Service, @unchecked Sendable {
             stdout?.deliver(alert)
         }
         let byTopic = Dictionary(grouping: batch, by: \.topic)
-        for (topic, messages) in byTopic { AlerterMetrics.records(topic: topic, outcome: "read", count: messages.count) }
-        AlerterMetrics.records(topic: "*", outcome: "skipped", count: skipped)
-        AlerterMetrics.records(topic: "*", outcome: "dead_lettered", count: deadLetters.count)
+        for (topic, messages) in byTopic {
+            AlerterMetrics.records(topic: topic, outcome: "read", count: messages.count)
+        }
+        for (topic, count) in skipped { AlerterMetrics.records(topic: topic, outcome: "skipped", count: count) }
+        for (topic, count) in deadLettered {
+            AlerterMetrics.records(topic: topic, outcome: "dead_lettered", count: count)
+        }
     }
 
     private func deadLetter(_ message: KafkaMessage, issues: [ValidationIssue]) -> ProducerMessage {

@@ -4,7 +4,8 @@ import Metrics
 ///
 /// - `kakusa_alerts_total{rule, severity}`: alerts published;
 /// - `kakusa_alerts_suppressed_total{rule, reason}`: matches kept quiet (`duplicate`, `cooldown`);
-/// - `kakusa_alerter_records_total{topic, outcome}`: records read (`evaluated`, `skipped`, `dead_lettered`);
+/// - `kakusa_alerter_records_total{topic, outcome}`: records read (`read`, of which `skipped` as
+///   already applied and `dead_lettered` as invalid);
 /// - `kakusa_webhook_attempts_total{outcome}`: webhook calls (`ok`, `retry`, `failed`);
 /// - `kakusa_webhook_failures_total`: alerts dead-lettered after the last attempt.
 enum AlerterMetrics {

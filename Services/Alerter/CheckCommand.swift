@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `alerter check RULES`: validate a rules file; exit 0 when good, 2 with `FILE:LINE:COLUMN: reason` when not.
 struct CheckCommand: ParsableCommand {
@@ -18,8 +19,6 @@ struct CheckCommand: ParsableCommand {
         }
     }
 }
-
-import Foundation
 
 enum FileHandleStderr {
     static func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }

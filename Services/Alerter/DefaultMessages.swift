@@ -18,7 +18,8 @@ enum DefaultMessages {
             let current = money("current") ?? "n/a"
             var text: String
             if let change = d("change_pct"), let previous = money("previous") {
-                text = change == 0
+                text =
+                    change == 0
                     ? "\(company) valuation unchanged at \(current)"
                     : "\(company) valuation \(Format.direction(change)) \(Format.percent(change)) to \(current) "
                         + "(was \(previous))"
@@ -47,7 +48,8 @@ enum DefaultMessages {
             return text
         case .marketDays:
             let cap = d("market_cap_change") ?? 0
-            var text = "\(s("date") ?? record.subject): market value \(cap < 0 ? "down" : "up") "
+            var text =
+                "\(s("date") ?? record.subject): market value \(cap < 0 ? "down" : "up") "
                 + "\(Format.money(abs(cap), currency: "USD")) across \(Format.number(d("moves") ?? 0)) moves "
                 + "(\(Format.number(d("decliners") ?? 0)) down, \(Format.number(d("advancers") ?? 0)) up)"
             if let symbol = s("largest_fall.symbol"), let fall = d("largest_fall.change_pct") {
@@ -56,7 +58,8 @@ enum DefaultMessages {
             return text
         case .countryPaperTotals:
             let country = s("country") ?? "?"
-            var text = "\(country) \(Format.number(d("year") ?? 0)): \(Format.number(d("authors") ?? 0)) authors "
+            var text =
+                "\(country) \(Format.number(d("year") ?? 0)): \(Format.number(d("authors") ?? 0)) authors "
                 + "at the top AI conferences"
             if rule.condition.field.hasPrefix("ratios."), let ratio = r.value(at: rule.condition.field)?.doubleValue {
                 text += ", \(Format.number(ratio))× \(rule.condition.field.dropFirst("ratios.".count))"
@@ -64,7 +67,8 @@ enum DefaultMessages {
             if let share = d("share") { text += ", \(Format.oneDecimal(share * 100))% of all" }
             return text
         case .paperCounts:
-            var text = "\(s("institution") ?? record.subject) (\(s("country") ?? "?")) "
+            var text =
+                "\(s("institution") ?? record.subject) (\(s("country") ?? "?")) "
                 + "\(Format.number(d("year") ?? 0)): \(Format.number(d("authors") ?? 0)) authors"
             if let rank = d("rank") { text += ", rank \(Format.number(rank))" }
             return text

@@ -1,6 +1,5 @@
-import KakusaEvents
-
 import Foundation
+import KakusaEvents
 
 /// How numbers read in alert messages: money as `USD 3.3B` / `USD 910M` / `USD 1.2T`, percentages with one decimal.
 enum Format {

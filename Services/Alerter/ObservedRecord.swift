@@ -1,6 +1,5 @@
-import KakusaEvents
-
 import Foundation
+import KakusaEvents
 
 /// A record read from a watched topic, validated, with what the rules need: its JSON, its id, its subject and its
 /// own time (the time cooldowns are measured in).

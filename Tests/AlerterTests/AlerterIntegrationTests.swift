@@ -76,7 +76,8 @@ import Testing
             logger: testLogger)
         try await producer.send(
             batch: changes.map {
-                ProducerMessage(topic: topics.valuationChanges, key: Array($0.key.utf8), value: try KakusaJSON.encode($0))
+                ProducerMessage(
+                    topic: topics.valuationChanges, key: Array($0.key.utf8), value: try KakusaJSON.encode($0))
             }
         ).throwIfFailed()
         try await producer.close()
@@ -142,7 +143,8 @@ import Testing
             try KakusaJSON.decode(Alert.self, from: $0.value ?? [])
         }
         #expect(after.count == 3)
-        #expect(after.filter { $0.rule == "valuation-jump" }.map(\.at) == ["2025-01-20T00:00:00Z", "2025-01-22T00:00:00Z"])
+        #expect(
+            after.filter { $0.rule == "valuation-jump" }.map(\.at) == ["2025-01-20T00:00:00Z", "2025-01-22T00:00:00Z"])
         #expect(Set(after.map(\.id)).count == 3)
     }
 }

@@ -63,7 +63,10 @@ import Testing
         ).rules[0]
         #expect(rule.matches(record))
         var other = record
-        if case .object(var members) = other { members["country"] = "CN"; other = .object(members) }
+        if case .object(var members) = other {
+            members["country"] = "CN"
+            other = .object(members)
+        }
         #expect(!rule.matches(other))
     }
 

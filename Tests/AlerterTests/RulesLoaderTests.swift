@@ -54,7 +54,8 @@ import Testing
     }
 
     @Test func unknownKeyIsRefusedAtTheKey() {
-        let error = refusal(good.replacingOccurrences(of: "    severity: critical", with: "    severity: critical\n    sevrity: x"))
+        let error = refusal(
+            good.replacingOccurrences(of: "    severity: critical", with: "    severity: critical\n    sevrity: x"))
         #expect(error?.code == .unknownKey)
         #expect(error?.line == 6)
         #expect(error?.column == 5)

@@ -76,7 +76,8 @@ let sampleAlert = Alert(
 
 func sink(url: String, attempts: Int = 5) throws -> WebhookSink {
     var sink = try WebhookSink(
-        configuration: WebhookConfiguration(url: url, secretEnv: "HOOK_SECRET", maxAttempts: attempts, timeoutSeconds: 5),
+        configuration: WebhookConfiguration(
+            url: url, secretEnv: "HOOK_SECRET", maxAttempts: attempts, timeoutSeconds: 5),
         environment: ["HOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], logger: testLogger)
     sink.baseBackoff = .milliseconds(20)
     return sink
@@ -117,7 +118,9 @@ func sink(url: String, attempts: Int = 5) throws -> WebhookSink {
         for call in calls {
             #expect(call.headers["webhook-id"] == sampleAlert.id)
             let timestamp = try #require(call.headers["webhook-timestamp"].flatMap { Int($0) })
-            #expect(call.headers["webhook-signature"] == signer.signature(id: sampleAlert.id, timestamp: timestamp, body: call.body))
+            #expect(
+                call.headers["webhook-signature"]
+                    == signer.signature(id: sampleAlert.id, timestamp: timestamp, body: call.body))
             #expect(try KakusaJSON.decode(Alert.self, from: call.body) == sampleAlert)
         }
         // The 429 said "Retry-After: 1": the next call waited for it rather than the 20 ms back-off.

@@ -30,7 +30,7 @@ struct MessageTemplate: Sendable, Equatable {
         while index < text.endIndex {
             let character = text[index]
             let next = text.index(after: index)
-            if (character == "{" || character == "}"), next < text.endIndex, text[next] == character {
+            if character == "{" || character == "}", next < text.endIndex, text[next] == character {
                 literal.append(character)
                 index = text.index(after: next)
                 continue

@@ -1,9 +1,14 @@
 /// Why a rules file was refused, and where: printed as `FILE:LINE:COLUMN: reason`.
 struct RulesFileError: Error, Sendable, Equatable, CustomStringConvertible {
     enum Code: String, Sendable {
-        case unreadable, syntax, unknownKey = "unknown_key", unknownTopic = "unknown_topic"
-        case badDuration = "bad_duration", wrongType = "wrong_type", duplicateRule = "duplicate_rule"
-        case missingField = "missing_field", invalidValue = "invalid_value"
+        case unreadable, syntax
+        case unknownKey = "unknown_key"
+        case unknownTopic = "unknown_topic"
+        case badDuration = "bad_duration"
+        case wrongType = "wrong_type"
+        case duplicateRule = "duplicate_rule"
+        case missingField = "missing_field"
+        case invalidValue = "invalid_value"
     }
 
     var code: Code

@@ -1,7 +1,6 @@
+import Foundation
 import KakusaEvents
 import Yams
-
-import Foundation
 
 /// Reads a rules file through Yams' node API, so that every refusal names the line and column of the culprit.
 struct RulesLoader {
@@ -93,7 +92,8 @@ struct RulesLoader {
         let severityNode = try fields.required("severity", in: node, self)
         let severityName = try string(severityNode, "severity")
         guard let severity = Alert.Severity(rawValue: severityName) else {
-            throw fail(severityNode, .invalidValue, "severity must be info, warning or critical, got \"\(severityName)\"")
+            throw fail(
+                severityNode, .invalidValue, "severity must be info, warning or critical, got \"\(severityName)\"")
         }
         var cooldown: Int?
         if let cooldownNode = fields["cooldown"] {

@@ -51,6 +51,8 @@ final class WebhookDelivery: Service, @unchecked Sendable {
             for sink in sinks { group.addTask { await sink.deliver(alert) } }
             return await group.reduce(into: []) { $0.append($1) }
         }
+        // Shutting down mid-retry is not a failure: leave the alert uncommitted for the next start.
+        try Task.checkCancellation()
         for case .failed(let reason, let attempts) in results {
             AlerterMetrics.webhookFailure()
             logger.error(

@@ -78,7 +78,7 @@ struct WebhookSink: Sendable {
                 "webhook attempt failed, retrying",
                 metadata: [
                     "alert_id": "\(alert.id)", "url": "\(Self.redacted(url))", "attempt": "\(attempt)",
-                    "reason": "\(lastReason)", "retry_in_ms": "\(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000)",
+                    "reason": "\(lastReason)", "retry_in": "\(wait)",
                 ])
             try? await Task.sleep(for: wait)
             if Task.isCancelled { break }
