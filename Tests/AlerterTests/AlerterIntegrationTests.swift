@@ -112,10 +112,22 @@ import Testing
                 Self.change("Zhipu AI", "2025-01-05", 2.8e9, 3.0e9, "Series D"),  // +7%: nothing
                 Self.change("Moonshot AI", "2025-01-20", 3.3e9, 5e9, "Series C2"),  // +52% but in cooldown
             ])
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(
+                kafka: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)),
+            logger: testLogger)
+        _ = try await producer.send(
+            ProducerMessage(topic: topics.valuationChanges, key: "broken", value: #"{"company":"Broken"}"#))
+        try await producer.close()
         let first = AlertHistory()
         try await withAlerter(cluster, history: first) { _ in
             try await waitUntil("two alerts") { first.recent().count >= 2 }
         }
+        let dead = try await readAll(cluster, topic: topics.deadLetters, count: 1)
+        let why = try #require(DeadLetterHeaders(headers: dead[0].headers.map { ($0.key, $0.stringValue ?? "") }))
+        #expect(why.service == "alerter")
+        #expect(why.originalTopic == topics.valuationChanges)
+        #expect(why.errorCode == "missing")
         let alerts = try await readAll(cluster, topic: topics.alerts, count: 2).map {
             try KakusaJSON.decode(Alert.self, from: $0.value ?? [])
         }
