@@ -4,6 +4,7 @@ import KakusaKafka
 import KakusaService
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The rule consumer: restores state, then for each batch of watched records evaluates the rules and writes the
 /// alerts, the state changes and the input offsets in one transaction. Only after the commit does the in-memory
@@ -22,7 +23,14 @@ final class AlertProcessor: Service, @unchecked Sendable {
     let logSink: LogSink
     let logger: Logger
     /// Only touched from `run()`.
-    private(set) var state = AlerterState()
+    private var state = AlerterState() {
+        didSet { published.withLock { $0 = state } }
+    }
+    /// A copy of the committed state for readers on other tasks (tests, diagnostics).
+    private let published = Mutex(AlerterState())
+
+    /// The state as of the last committed batch.
+    var committedState: AlerterState { published.withLock { $0 } }
 
     static let readinessCheck = "alerter-state"
 

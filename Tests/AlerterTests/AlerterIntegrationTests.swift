@@ -92,6 +92,11 @@ import Testing
             fundingRoundID: "fr-\(company)-\(round)")
     }
 
+    /// How many input records the processor has applied (offsets start at 0 on a fresh cluster).
+    static func applied(_ processor: AlertProcessor) -> Int64 {
+        processor.committedState.appliedOffsets.values.reduce(0) { $0 + $1 + 1 }
+    }
+
     func waitUntil(_ what: String, _ condition: @Sendable () -> Bool) async throws {
         let start = ContinuousClock.now
         while !condition() {
@@ -120,9 +125,10 @@ import Testing
             ProducerMessage(topic: topics.valuationChanges, key: "broken", value: #"{"company":"Broken"}"#))
         try await producer.close()
         let first = AlertHistory()
-        try await withAlerter(cluster, history: first) { _ in
-            try await waitUntil("two alerts") { first.recent().count >= 2 }
+        try await withAlerter(cluster, history: first) { processor in
+            try await waitUntil("all six records applied") { Self.applied(processor) == 6 }
         }
+        #expect(first.recent().count == 2)
         let dead = try await readAll(cluster, topic: topics.deadLetters, count: 1)
         let why = try #require(DeadLetterHeaders(headers: dead[0].headers.map { ($0.key, $0.stringValue ?? "") }))
         #expect(why.service == "alerter")
@@ -148,9 +154,11 @@ import Testing
             ])
         let second = AlertHistory()
         try await withAlerter(cluster, history: second) { processor in
-            try await waitUntil("the 2025-01-22 jump") { second.recent().count >= 1 }
-            #expect(processor.state.subjects["valuation-jump:moonshot-ai"]?.lastFiredAt == "2025-01-22T00:00:00Z")
+            try await waitUntil("all nine records applied") { Self.applied(processor) == 9 }
+            let state = processor.committedState.subjects["valuation-jump:moonshot-ai"]
+            #expect(state?.lastFiredAt == "2025-01-22T00:00:00Z")
         }
+        #expect(second.recent().count == 1)
         let after = try await readAll(cluster, topic: topics.alerts, count: 3).map {
             try KakusaJSON.decode(Alert.self, from: $0.value ?? [])
         }

@@ -1,5 +1,6 @@
 import Foundation
 import KakusaKafka
+import Synchronization
 import Testing
 
 struct TimedOut: Error, CustomStringConvertible {
@@ -17,35 +18,27 @@ func readAll(
             kafka: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers), groupID: "reader-\(UUID())",
             topics: [topic], isolationLevel: .readCommitted, sessionTimeoutMilliseconds: 6000),
         logger: testLogger)
+    // One reader that never gets cancelled mid-take (a cancelled take could drop a batch in hand); the checker
+    // decides when enough has arrived and then stops the consumer, which ends the reader.
+    let received = ReceivedMessages()
     return try await withThrowingTaskGroup(of: [KafkaMessage]?.self) { group in
         group.addTask {
             try await consumer.run()
             return nil
         }
         group.addTask {
-            var received: [KafkaMessage] = []
+            var iterator = consumer.messages.makeAsyncIterator()
+            while let batch = try await iterator.nextBatch() { received.append(batch) }
+            return nil
+        }
+        group.addTask {
             let start = ContinuousClock.now
-            var lastNew = ContinuousClock.now
             while ContinuousClock.now - start < .seconds(deadline) {
-                if received.count >= count, ContinuousClock.now - lastNew > .seconds(settle) { return received }
-                let batch = try await withThrowingTaskGroup(of: [KafkaMessage]?.self) { inner in
-                    inner.addTask {
-                        var iterator = consumer.messages.makeAsyncIterator()
-                        return try await iterator.nextBatch()
-                    }
-                    inner.addTask {
-                        try await Task.sleep(for: .milliseconds(300))
-                        return []
-                    }
-                    defer { inner.cancelAll() }
-                    return try await inner.next() ?? nil
-                }
-                if let batch, !batch.isEmpty {
-                    received += batch
-                    lastNew = .now
-                }
+                let (messages, lastNew) = received.snapshot()
+                if messages.count >= count, ContinuousClock.now - lastNew > .seconds(settle) { return messages }
+                try await Task.sleep(for: .milliseconds(100))
             }
-            throw TimedOut(what: "\(count) records on \(topic), got \(received.count)")
+            throw TimedOut(what: "\(count) records on \(topic), got \(received.snapshot().0.count)")
         }
         defer { group.cancelAll() }
         while let result = try await group.next() {
@@ -53,4 +46,14 @@ func readAll(
         }
         throw CancellationError()
     }
+}
+
+final class ReceivedMessages: Sendable {
+    private let state = Mutex<([KafkaMessage], ContinuousClock.Instant)>(([], .now))
+
+    func append(_ batch: [KafkaMessage]) {
+        state.withLock { $0 = ($0.0 + batch, .now) }
+    }
+
+    func snapshot() -> ([KafkaMessage], ContinuousClock.Instant) { state.withLock { $0 } }
 }
