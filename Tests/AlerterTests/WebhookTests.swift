@@ -20,8 +20,12 @@ final class WebhookReceiver: Sendable {
     let script: Mutex<[(status: Int, retryAfter: Int?)]>
     let calls = Mutex<[Call]>([])
 
-    init(script: [(status: Int, retryAfter: Int?)]) {
+    /// The first call answers only after this long (to provoke a client timeout).
+    let firstCallDelay: Duration?
+
+    init(script: [(status: Int, retryAfter: Int?)], firstCallDelay: Duration? = nil) {
         self.script = Mutex(script)
+        self.firstCallDelay = firstCallDelay
     }
 
     func run<T: Sendable>(_ body: @escaping @Sendable (_ url: String) async throws -> T) async throws -> T {
@@ -30,7 +34,11 @@ final class WebhookReceiver: Sendable {
             let bytes = try await request.body.collect(upTo: 1 << 20)
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
-            self.calls.withLock { $0.append(Call(headers: headers, body: Array(buffer: bytes), at: .now)) }
+            let number = self.calls.withLock {
+                $0.append(Call(headers: headers, body: Array(buffer: bytes), at: .now))
+                return $0.count
+            }
+            if number == 1, let delay = self.firstCallDelay { try await Task.sleep(for: delay) }
             let next = self.script.withLock { $0.isEmpty ? (200, nil) : $0.removeFirst() }
             var response = Response(status: .init(code: next.0))
             if let retryAfter = next.1 { response.headers[.retryAfter] = String(retryAfter) }
@@ -125,6 +133,22 @@ func sink(url: String, attempts: Int = 5) throws -> WebhookSink {
         }
         // The 429 said "Retry-After: 1": the next call waited for it rather than the 20 ms back-off.
         #expect(calls[2].at - calls[1].at >= .milliseconds(950))
+    }
+
+    @Test func retriesATimedOutCall() async throws {
+        let receiver = WebhookReceiver(script: [], firstCallDelay: .seconds(3))
+        try await receiver.run { url in
+            var sink = try sink(url: url, attempts: 3)
+            sink.configuration.timeoutSeconds = 1
+            let result = await sink.deliver(sampleAlert)
+            #expect(result == .delivered(attempts: 2))
+        }
+        #expect(receiver.calls.withLock { $0.count } == 2)
+    }
+
+    @Test func urlsInReasonsAndLogsLoseTheirQueryString() throws {
+        let url = try #require(URL(string: "https://hooks.example.com:8443/in/abc?token=s3cret"))
+        #expect(WebhookSink.redacted(url) == "https://hooks.example.com:8443/in/abc")
     }
 
     @Test func givesUpAfterMaxAttemptsAndDeadLettersTheAlert() async throws {

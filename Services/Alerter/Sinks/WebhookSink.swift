@@ -100,19 +100,64 @@ struct WebhookSink: Sendable {
         "\(url.scheme ?? "http")://\(url.host ?? "?")\(url.port.map { ":\($0)" } ?? "")\(url.path)"
     }
 
+    /// One call, cut off after `timeoutSeconds` by the sink itself (URLSession on Linux does not enforce a
+    /// request's `timeoutInterval` for a server that accepts and then stalls).
     private func send(_ request: URLRequest) async throws -> HTTPURLResponse {
-        try await withCheckedThrowingContinuation { continuation in
-            let task = session.dataTask(with: request) { _, response, error in
-                if let error {
-                    continuation.resume(throwing: error)
-                } else if let http = response as? HTTPURLResponse {
-                    continuation.resume(returning: http)
-                } else {
-                    continuation.resume(throwing: URLError(.badServerResponse))
-                }
+        let timeout = Duration.seconds(configuration.timeoutSeconds)
+        return try await withThrowingTaskGroup(of: HTTPURLResponse.self) { group in
+            group.addTask { try await perform(request) }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw URLError(.timedOut)
             }
-            task.resume()
+            defer { group.cancelAll() }
+            guard let response = try await group.next() else { throw URLError(.timedOut) }
+            return response
         }
+    }
+
+    private func perform(_ request: URLRequest) async throws -> HTTPURLResponse {
+        let running = RunningTask()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let task = session.dataTask(with: request) { _, response, error in
+                    if let error {
+                        continuation.resume(throwing: error)
+                    } else if let http = response as? HTTPURLResponse {
+                        continuation.resume(returning: http)
+                    } else {
+                        continuation.resume(throwing: URLError(.badServerResponse))
+                    }
+                }
+                running.start(task)
+            }
+        } onCancel: {
+            running.cancel()
+        }
+    }
+}
+
+/// The data task of one call, so that a timeout or shutdown can cancel it from another task.
+private final class RunningTask: @unchecked Sendable {
+    private let lock = NSLock()
+    private var task: URLSessionDataTask?
+    private var cancelled = false
+
+    func start(_ task: URLSessionDataTask) {
+        let cancelNow = lock.withLock {
+            self.task = task
+            return cancelled
+        }
+        task.resume()
+        if cancelNow { task.cancel() }
+    }
+
+    func cancel() {
+        let task = lock.withLock {
+            cancelled = true
+            return self.task
+        }
+        task?.cancel()
     }
 }
 
