@@ -108,6 +108,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/Alerter",
             swiftSettings: swiftSettings
@@ -168,7 +170,12 @@ let package = Package(
         ),
         .testTarget(
             name: "AlerterTests",
-            dependencies: ["Alerter", "KakusaKafka", "KakusaEvents"],
+            dependencies: [
+                "Alerter", "KakusaKafka", "KakusaEvents",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Tests/AlerterTests",
             swiftSettings: swiftSettings
         ),

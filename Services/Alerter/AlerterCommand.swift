@@ -8,7 +8,7 @@ struct AlerterCommand: AsyncParsableCommand {
         commandName: "alerter",
         abstract: "Evaluate Kakusa alert rules and deliver alerts to Kafka, the log and webhooks.",
         version: BuildInfo.kakusaVersion,
-        subcommands: [RunCommand.self],
+        subcommands: [RunCommand.self, CheckCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }
