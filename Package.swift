@@ -144,7 +144,10 @@ let package = Package(
         ),
         .testTarget(
             name: "IngesterTests",
-            dependencies: ["Ingester", "KakusaKafka", "KakusaEvents"],
+            dependencies: [
+                "Ingester", "KakusaKafka", "KakusaEvents",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/IngesterTests",
             swiftSettings: swiftSettings
         ),
