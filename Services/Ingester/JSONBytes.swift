@@ -17,7 +17,8 @@ enum JSONBytes {
                 case 0x08: out.append(0x5C); out.append(UInt8(ascii: "b"))
                 case 0x0C: out.append(0x5C); out.append(UInt8(ascii: "f"))
                 case 0..<0x20:
-                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30])
+                    out.append(contentsOf: [hex[Int(byte >> 4)], hex[Int(byte & 15)]])
                 default: out.append(byte)
                 }
             }

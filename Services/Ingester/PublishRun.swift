@@ -30,9 +30,11 @@ struct PublishRun {
         var plan: [(path: String, kind: InputKind)] = []
         for file in files {
             guard let fileKind = kind ?? InputKind.fromFileName(file) else {
+                let what =
+                    file == "-" ? "stdin holds" : "\(file) holds: its name starts with none of funding, paper, stock"
                 diagnostics.line(
-                    "ingester publish: cannot tell what \(file == "-" ? "stdin" : file) holds: its name starts with "
-                        + "none of funding, paper, stock; give --kind funding-rounds|paper-counts|stock-moves")
+                    "ingester publish: cannot tell which records \(what); "
+                        + "give --kind funding-rounds|paper-counts|stock-moves")
                 return .failed
             }
             plan.append((file, fileKind))
