@@ -26,19 +26,25 @@ struct RecordProcessor: Sendable {
         bytes.withUnsafeBufferPointer { buffer -> RecordOutcome? in
             switch kind {
             case .fundingRounds:
-                guard var record = FastRecordParser.fundingRound(buffer), record.validate().isEmpty else { return nil }
+                guard var record = FastRecordParser.fundingRound(buffer),
+                    FastValidation.isValid(record) || record.validate().isEmpty
+                else { return nil }
                 let slug = FastRecordID.slug(record.company)
                 let id = RecordID.effective(given: record.id, derived: FastRecordID.derivedID(record, slug: slug))
                 record.id = id
                 return FastRecordEncoder.encode(record).map { .valid(key: slug, value: $0, id: id) }
             case .paperCounts:
-                guard var record = FastRecordParser.paperCount(buffer), record.validate().isEmpty else { return nil }
+                guard var record = FastRecordParser.paperCount(buffer),
+                    FastValidation.isValid(record) || record.validate().isEmpty
+                else { return nil }
                 let slug = FastRecordID.slug(record.institution)
                 let id = RecordID.effective(given: record.id, derived: FastRecordID.derivedID(record, slug: slug))
                 record.id = id
                 return FastRecordEncoder.encode(record).map { .valid(key: "\(slug)-\(record.year)", value: $0, id: id) }
             case .stockMoves:
-                guard var record = FastRecordParser.stockMove(buffer), record.validate().isEmpty else { return nil }
+                guard var record = FastRecordParser.stockMove(buffer),
+                    FastValidation.isValid(record) || record.validate().isEmpty
+                else { return nil }
                 let symbol = FastRecordID.canonical(record.symbol).uppercased()
                 let id = RecordID.effective(given: record.id, derived: FastRecordID.derivedID(record, symbol: symbol))
                 record.id = id

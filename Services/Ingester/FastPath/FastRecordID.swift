@@ -1,3 +1,4 @@
+import Crypto
 import KakusaEvents
 
 /// `derivedID`, `key` and slugs of the input records with ASCII fast paths; anything non-ASCII goes through
@@ -58,6 +59,30 @@ enum FastRecordID {
         return "\(canonical(money.amount)) \(canonical(money.currency))"
     }
 
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// `RecordID.derive` over bytes: the same canonical string and SHA-256 prefix, without string concatenation.
+    static func derive(type: StaticString, fields: KeyValuePairs<StaticString, String>) -> String {
+        var canonical: [UInt8] = []
+        canonical.reserveCapacity(256)
+        type.withUTF8Buffer { canonical.append(contentsOf: $0) }
+        for (name, value) in fields {
+            canonical.append(0x1F)
+            name.withUTF8Buffer { canonical.append(contentsOf: $0) }
+            canonical.append(0x3D)
+            canonical.append(contentsOf: value.utf8)
+        }
+        let digest = SHA256.hash(data: canonical)
+        var out = [UInt8](repeating: 0, count: 32)
+        var index = 0
+        for byte in digest.prefix(16) {
+            out[index] = hex[Int(byte >> 4)]
+            out[index + 1] = hex[Int(byte & 15)]
+            index += 2
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     private static func isSpace(_ byte: UInt8) -> Bool {
         byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
     }
@@ -65,7 +90,7 @@ enum FastRecordID {
     static func derivedID(_ r: FundingRound, slug: String) -> String {
         var investors = r.investors.map { canonical($0) }
         investors.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        return RecordID.derive(
+        return derive(
             type: "funding-round.v1",
             fields: [
                 "company": slug,
@@ -79,7 +104,7 @@ enum FastRecordID {
     }
 
     static func derivedID(_ r: PaperCount, slug: String) -> String {
-        RecordID.derive(
+        derive(
             type: "paper-count.v1",
             fields: [
                 "institution": slug,
@@ -91,7 +116,7 @@ enum FastRecordID {
     }
 
     static func derivedID(_ r: StockMove, symbol: String) -> String {
-        RecordID.derive(
+        derive(
             type: "stock-move.v1",
             fields: [
                 "symbol": symbol,
