@@ -84,6 +84,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Services/Ingester",
             swiftSettings: swiftSettings
@@ -158,7 +159,10 @@ let package = Package(
         ),
         .testTarget(
             name: "IngesterTests",
-            dependencies: ["Ingester", "KakusaKafka", "KakusaEvents"],
+            dependencies: [
+                "Ingester", "KakusaKafka", "KakusaEvents",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/IngesterTests",
             swiftSettings: swiftSettings
         ),

@@ -8,7 +8,7 @@ struct IngesterCommand: AsyncParsableCommand {
         commandName: "ingester",
         abstract: "Validate Kakusa input records and publish them to Kafka.",
         version: BuildInfo.kakusaVersion,
-        subcommands: [ServeCommand.self],
+        subcommands: [ServeCommand.self, PublishCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

@@ -1,0 +1,56 @@
+import Foundation
+
+/// A one-line progress display on a terminal: records, bytes, rate and, when the size is known, an ETA.
+/// Drawn at most ten times a second, and only once the run has taken a second (short files show nothing).
+struct ProgressBar {
+    let diagnostics: Diagnostics
+    let label: String
+    let totalBytes: Int?
+    private let start = ContinuousClock.now
+    private var lastDraw = ContinuousClock.now
+    private var drawn = false
+
+    init(diagnostics: Diagnostics, label: String, totalBytes: Int?) {
+        self.diagnostics = diagnostics
+        self.label = label
+        self.totalBytes = totalBytes
+    }
+
+    mutating func update(records: Int, bytes: Int) {
+        guard diagnostics.isTerminal else { return }
+        let now = ContinuousClock.now
+        guard now - start > .seconds(1), now - lastDraw > .milliseconds(100) else { return }
+        lastDraw = now
+        drawn = true
+        let elapsed = Self.seconds(now - start)
+        let rate = Double(records) / max(elapsed, 0.001)
+        var text = "\r\(label): \(records) records, \(Self.mebibytes(bytes))"
+        if let totalBytes, totalBytes > 0 {
+            let fraction = min(1, Double(bytes) / Double(totalBytes))
+            let width = 24
+            let filled = Int(fraction * Double(width))
+            let eta = fraction > 0 ? elapsed / fraction - elapsed : 0
+            text += " of \(Self.mebibytes(totalBytes)) ["
+                + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+                + "] \(Int(fraction * 100))%, \(Int(rate)) rec/s, ETA \(Int(eta.rounded())) s"
+        } else {
+            text += ", \(Int(rate)) rec/s"
+        }
+        diagnostics.raw(text + "\u{1B}[K")
+    }
+
+    /// Clears the line, so the summary starts at column 0.
+    mutating func finish() {
+        guard drawn else { return }
+        diagnostics.raw("\r\u{1B}[K")
+        drawn = false
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    private static func mebibytes(_ bytes: Int) -> String {
+        String(format: "%.1f MiB", Double(bytes) / 1_048_576)
+    }
+}
