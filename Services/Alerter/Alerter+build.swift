@@ -40,8 +40,10 @@ func buildApplication(
             status: .ok, headers: [.contentType: "application/json"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
+    let probe = KafkaProbe(
+        producer: producer, readiness: readiness, brokers: configuration.kafka.bootstrapServers, logger: logger)
     var process = ServiceProcess(configuration: configuration, http: http.build(), logger: logger)
-    process.addServices(producer, consumer, processor)
+    process.addServices(producer, probe, consumer, processor)
 
     let webhooks = try rules.webhooks.map {
         try WebhookSink(configuration: $0, environment: configuration.environment, logger: logger)

@@ -11,7 +11,6 @@ func buildApplication(
     configuration: ServiceConfiguration, logger: Logger
 ) throws -> ServiceProcess<some ApplicationProtocol> {
     let readiness = Readiness()
-    readiness.set(KafkaProbe.checkName, ready: false, reason: "not probed yet")
     let producer = try KafkaProducer(
         configuration: KafkaProducerConfiguration(
             kafka: configuration.kafka, clientID: "kakusa-ingester", messageTimeoutMilliseconds: 10_000),

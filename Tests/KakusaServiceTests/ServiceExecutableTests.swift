@@ -7,21 +7,25 @@ struct ServiceExecutableTests {
     struct Case: Sendable, CustomTestStringConvertible {
         var executable: String
         var logFormat: String
+        var arguments: [String] = []
         var testDescription: String { "\(executable) (\(logFormat) logs)" }
     }
 
     static let cases = [
         Case(executable: "ingester", logFormat: "text"),
         Case(executable: "aggregator", logFormat: "json"),
-        Case(executable: "alerter", logFormat: "text"),
+        Case(executable: "alerter", logFormat: "text", arguments: ["--rules", packageRoot.appendingPathComponent("deploy/rules.yaml").path]),
     ]
 
     @Test(arguments: cases)
     func startsServesAndStopsOnSIGTERM(_ service: Case) async throws {
+        let broker = try DevBrokerProcess()
+        defer { broker.stop() }
         let harness = try ServiceProcessHarness(
             executable: service.executable,
-            arguments: ["--http-port", "0", "--http-host", "127.0.0.1"],
-            environment: ["KAKUSA_LOG_FORMAT": service.logFormat]
+            arguments: ["--http-port", "0", "--http-host", "127.0.0.1", "--brokers", broker.bootstrapServers]
+                + service.arguments,
+            environment: ["KAKUSA_LOG_FORMAT": service.logFormat, "KAFKA_SESSION_TIMEOUT_MS": "6000"]
         )
         let port = try await harness.waitForPort(within: .seconds(10))
 
@@ -30,8 +34,14 @@ struct ServiceExecutableTests {
         #expect(liveStatus == 200)
         #expect(liveBody == #"{"status":"live"}"#)
 
-        let (readyStatus, readyBody) = try await harness.get("/health/ready", port: port)
-        #expect(readyStatus == 200)
+        // Ready once Kafka answers and (aggregator, alerter) state is restored from its changelog.
+        var (readyStatus, readyBody) = try await harness.get("/health/ready", port: port)
+        let readyDeadline = ContinuousClock.now + .seconds(30)
+        while readyStatus != 200 && ContinuousClock.now < readyDeadline {
+            try await Task.sleep(for: .milliseconds(100))
+            (readyStatus, readyBody) = try await harness.get("/health/ready", port: port)
+        }
+        #expect(readyStatus == 200, "\(readyBody)")
         #expect(readyBody.contains(#""status":"ready""#))
         #expect(readyBody.contains(#""name":"kafka""#))
 

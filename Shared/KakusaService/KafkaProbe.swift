@@ -1,22 +1,35 @@
 import KakusaKafka
-import KakusaService
 import Logging
 import ServiceLifecycle
 
-/// Keeps the `kafka` readiness check true to the broker: asks for cluster metadata every few seconds.
-struct KafkaProbe: Service {
-    static let checkName = "kafka"
+/// Keeps the `kafka` readiness check true to the broker: asks for cluster metadata every few seconds, so
+/// `/health/ready` goes false while the brokers are down and back when they answer again.
+public struct KafkaProbe: Service {
+    public static let checkName = "kafka"
 
     let producer: KafkaProducer
     let readiness: Readiness
     let brokers: String
-    var interval: Duration = .seconds(5)
-    var timeout: Duration = .seconds(2)
+    var interval: Duration
+    var timeout: Duration
     let logger: Logger
+
+    public init(
+        producer: KafkaProducer, readiness: Readiness, brokers: String, interval: Duration = .seconds(5),
+        timeout: Duration = .seconds(2), logger: Logger
+    ) {
+        self.producer = producer
+        self.readiness = readiness
+        self.brokers = brokers
+        self.interval = interval
+        self.timeout = timeout
+        self.logger = logger
+        readiness.set(Self.checkName, ready: false, reason: "not probed yet")
+    }
 
     /// One probe; sets the check and returns whether the broker answered.
     @discardableResult
-    func probe() async -> Bool {
+    public func probe() async -> Bool {
         do {
             let metadata = try await producer.metadata(timeout: timeout)
             if readiness.check(Self.checkName)?.ready != true {
@@ -34,7 +47,7 @@ struct KafkaProbe: Service {
         }
     }
 
-    func run() async throws {
+    public func run() async throws {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await probe()
