@@ -51,15 +51,16 @@ final class AggregatorService: Service, Sendable {
 
     func run() async throws {
         readiness.set(Self.readinessCheck, ready: false, reason: "restoring state from the changelog")
-        await ensureTopics()
-        try await producer.initTransactions()
-        var state = try await restore()
-        var restoredFor = consumer.assignedPartitions
-        view.publish(state)
-        readiness.set(Self.readinessCheck, ready: true, reason: "state restored")
-
         let deriver = BatchDeriver(topics: settings.topics, rates: settings.rates)
         try await withGracefulShutdownHandler {
+            // A SIGTERM while the broker is still away must not wait for the start-up calls' own timeouts.
+            guard var state = try await untilStopped({ try await self.start() }) else {
+                logger.info("stopped before the state was restored")
+                return
+            }
+            var restoredFor = consumer.assignedPartitions
+            view.publish(state)
+            readiness.set(Self.readinessCheck, ready: true, reason: "state restored")
             while let batch = try await nextBatch() {
                 let assigned = consumer.assignedPartitions
                 if !assigned.isSubset(of: restoredFor) {
@@ -94,6 +95,37 @@ final class AggregatorService: Service, Sendable {
             self.stop.fire()
         }
         logger.info("aggregator stopped")
+    }
+
+    /// Topics, transactions (fencing a predecessor with the same id), then the state.
+    private func start() async throws -> StateStore {
+        await ensureTopics()
+        try await producer.initTransactions()
+        return try await restore()
+    }
+
+    /// The result of `operation`, or nil as soon as graceful shutdown begins (the operation is then left to end
+    /// on its own, or with the process).
+    private func untilStopped<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T? {
+        let stop = self.stop
+        let once = OnceContinuation<T?>()
+        return try await withCheckedThrowingContinuation { continuation in
+            once.set(continuation)
+            let watcher = Task {
+                await stop.wait()
+                once.resume(with: .success(nil))
+            }
+            Task {
+                let result: Result<T?, any Error>
+                do {
+                    result = .success(try await operation())
+                } catch {
+                    result = .failure(error)
+                }
+                watcher.cancel()
+                once.resume(with: result)
+            }
+        }
     }
 
     /// One transaction: outputs (acknowledged), then the changelog (acknowledged), then the input offsets.
@@ -162,6 +194,15 @@ final class AggregatorService: Service, Sendable {
         } catch {
             logger.warning("could not ensure topics", metadata: [LogKey.error: "\(error)"])
         }
+    }
+}
+
+/// A continuation resumed by whichever side comes first.
+private final class OnceContinuation<T: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
+    func set(_ value: CheckedContinuation<T, any Error>) { continuation.withLock { $0 = value } }
+    func resume(with result: Result<T, any Error>) {
+        continuation.withLock { c in defer { c = nil }; return c }?.resume(with: result)
     }
 }
 
