@@ -113,7 +113,7 @@ final class AggregatorService: Service, Sendable {
             once.set(continuation)
             let watcher = Task {
                 await stop.wait()
-                once.resume(with: .success(nil))
+                if stop.isFired { once.resume(with: .success(nil)) }
             }
             Task {
                 let result: Result<T?, any Error>
@@ -122,8 +122,8 @@ final class AggregatorService: Service, Sendable {
                 } catch {
                     result = .failure(error)
                 }
-                watcher.cancel()
                 once.resume(with: result)
+                watcher.cancel()
             }
         }
     }
