@@ -93,8 +93,12 @@ let package = Package(
             name: "Aggregator",
             dependencies: [
                 "KakusaKafka", "KakusaEvents", "KakusaService",
+                // Only for TopicReader: reading the changelog to its end needs assign and partition EOF.
+                "CRdKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Services/Aggregator",
@@ -168,7 +172,11 @@ let package = Package(
         ),
         .testTarget(
             name: "AggregatorTests",
-            dependencies: ["Aggregator", "KakusaKafka", "KakusaEvents"],
+            dependencies: [
+                "Aggregator", "KakusaKafka", "KakusaEvents", "KakusaService",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Tests/AggregatorTests",
             swiftSettings: swiftSettings
         ),

@@ -35,7 +35,7 @@ struct DevBrokerCommand: ParsableCommand {
         var logger = Logger(label: "devbroker")
         logger.logLevel = .info
         let cluster = try MockCluster(brokers: brokers, logger: logger)
-        for spec in Topics(prefix: topicPrefix).all {
+        for spec in Topics(prefix: topicPrefix).all + Topics(prefix: topicPrefix).internalAll {
             try cluster.createTopic(spec.name, partitions: partitions)
         }
         // The alerter's changelog (cooldowns, de-dup ids, applied offsets), read back at its start.

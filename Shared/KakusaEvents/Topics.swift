@@ -55,3 +55,21 @@ public struct Topics: Sendable, Equatable {
         TopicKind(rawValue: name)
     }
 }
+
+extension Topics {
+    /// The aggregator's state changelog (compacted; keys `<store>:<key>`).
+    public var aggregatorState: String { self.internal("aggregator-state") }
+    /// Paper counts re-keyed by year by the aggregator, so that one instance sees every count of a year.
+    public var paperCountsByYear: String { self.internal("paper-counts-by-year") }
+    /// Stock moves re-keyed by trading day by the aggregator, so that one instance sees every move of a date.
+    public var stockMovesByDate: String { self.internal("stock-moves-by-date") }
+
+    /// The services' internal topics with how to create them: changelogs compacted, repartitions streams.
+    public var internalAll: [TopicSpec] {
+        [
+            TopicSpec(name: aggregatorState, partitions: partitions, compacted: true),
+            TopicSpec(name: paperCountsByYear, partitions: partitions, compacted: false),
+            TopicSpec(name: stockMovesByDate, partitions: partitions, compacted: false),
+        ]
+    }
+}
