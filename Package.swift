@@ -117,6 +117,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/Alerter",
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

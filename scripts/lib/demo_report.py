@@ -73,7 +73,7 @@ def money(amount):
 
 deadline = time.time() + 120
 for group, topics in (("kakusa-aggregator", ["funding-rounds", "paper-counts", "stock-moves"]),
-                      ("kakusa-alerter", ["valuation-changes", "country-paper-totals", "market-days", "stock-moves"])):
+                      ("kakusa-alerter", ["valuation-changes", "country-paper-totals", "stock-moves"])):
     if not wait_caught_up(group, topics, deadline):
         print(f"demo: {group} did not catch up in time", file=sys.stderr)
         sys.exit(1)
