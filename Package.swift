@@ -156,7 +156,7 @@ let package = Package(
         .testTarget(
             name: "KakusaServiceTests",
             dependencies: [
-                "KakusaService", "KakusaKafka",
+                "KakusaService", "KakusaKafka", "KakusaEvents",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/KakusaServiceTests",

@@ -40,7 +40,7 @@ final class AlertProcessor: Service, @unchecked Sendable {
     ) {
         self.evaluator = AlertEvaluator(rules: rules)
         self.topics = topics
-        self.stateTopic = topics.internal("alerter-state")
+        self.stateTopic = topics.alerterState
         self.kafka = kafka
         self.group = group
         self.consumer = consumer

@@ -38,8 +38,6 @@ struct DevBrokerCommand: ParsableCommand {
         for spec in Topics(prefix: topicPrefix).all + Topics(prefix: topicPrefix).internalAll {
             try cluster.createTopic(spec.name, partitions: partitions)
         }
-        // The alerter's changelog (cooldowns, de-dup ids, applied offsets), read back at its start.
-        try cluster.createTopic(Topics(prefix: topicPrefix).internal("alerter-state"), partitions: partitions)
         for extra in extraTopics {
             let parts = extra.split(separator: ":", maxSplits: 1)
             let count = parts.count == 2 ? Int(parts[1]) : partitions

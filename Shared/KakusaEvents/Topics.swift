@@ -63,6 +63,8 @@ extension Topics {
     public var paperCountsByYear: String { self.internal("paper-counts-by-year") }
     /// Stock moves re-keyed by trading day by the aggregator, so that one instance sees every move of a date.
     public var stockMovesByDate: String { self.internal("stock-moves-by-date") }
+    /// The alerter's state changelog (cooldowns, de-duplication ids, applied input offsets; compacted).
+    public var alerterState: String { self.internal("alerter-state") }
 
     /// The services' internal topics with how to create them: changelogs compacted, repartitions streams.
     public var internalAll: [TopicSpec] {
@@ -70,6 +72,7 @@ extension Topics {
             TopicSpec(name: aggregatorState, partitions: partitions, compacted: true),
             TopicSpec(name: paperCountsByYear, partitions: partitions, compacted: false),
             TopicSpec(name: stockMovesByDate, partitions: partitions, compacted: false),
+            TopicSpec(name: alerterState, partitions: partitions, compacted: true),
         ]
     }
 }
