@@ -28,9 +28,10 @@ final class ServiceProcessHarness {
     let output = Output()
     let started: ContinuousClock.Instant
 
-    init(executable name: String, arguments: [String], environment: [String: String] = [:]) throws {
+    init(executable name: String, arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws {
         self.name = name
         process.executableURL = try Self.productsDirectory().appendingPathComponent(name)
+        if let directory { process.currentDirectoryURL = directory }
         process.arguments = arguments
         var inherited = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("KAKUSA_") }
         inherited.merge(environment) { _, new in new }
