@@ -58,7 +58,7 @@ public final class KafkaConsumer: Service, @unchecked Sendable {
         }
         handoff.finish(error: poller.failure)
         let client = self.client
-        try await client.blocking.run {
+        try await client.blocking.run(cancellable: false) {
             thread.stop()
             let err = rd_kafka_consumer_close(client.handle)
             client.destroy()

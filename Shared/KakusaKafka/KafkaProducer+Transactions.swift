@@ -89,15 +89,16 @@ extension KafkaProducer {
     ) async throws {
         try checkTransactional()
         let handle = UnsafeHandle(pointer: client.handle)
-        let ms = Int32(clamping: max(timeout.components.seconds * 1000, 1000))
-        var attempt = 0
+        // Retries share one deadline: a broker that is gone costs `timeout`, not a multiple of it.
+        let deadline = ContinuousClock.now + timeout
         while true {
-            attempt += 1
+            let remaining = deadline - ContinuousClock.now
+            let ms = Int32(clamping: max(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000, 100))
             let error = try await client.blocking.run { () -> KafkaError? in
                 try call(handle.pointer, ms).map { KafkaError.consuming($0, context: name) }
             }
             guard let error else { return }
-            if error.isRetriable && error.code == .broker && attempt < 5 {
+            if error.isRetriable && error.code == .broker && ContinuousClock.now < deadline {
                 logger.warning("retrying transaction call", metadata: ["call": "\(name)", "error": "\(error)"])
                 continue
             }

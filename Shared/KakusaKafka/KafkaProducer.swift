@@ -143,7 +143,7 @@ public final class KafkaProducer: Service, @unchecked Sendable {
         guard !client.isDestroyed else { return }
         let client = self.client
         let milliseconds = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        let remaining = try await client.blocking.run { () -> Int32 in
+        let remaining = try await client.blocking.run(cancellable: false) { () -> Int32 in
             _ = rd_kafka_flush(client.handle, milliseconds)
             return rd_kafka_outq_len(client.handle)
         }
@@ -160,7 +160,7 @@ public final class KafkaProducer: Service, @unchecked Sendable {
         let client = self.client
         let poller = self.poller
         // Joining the poll thread waits out its current poll: done off the cooperative pool too.
-        try await client.blocking.run {
+        try await client.blocking.run(cancellable: false) {
             poller.stop()
             client.destroy()
         }

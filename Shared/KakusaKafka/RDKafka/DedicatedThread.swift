@@ -18,13 +18,22 @@ final class DedicatedThread: @unchecked Sendable {
         self.name = name
     }
 
-    /// Runs `body` on the dedicated thread and returns its result to the awaiting task.
-    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let accepted = enqueue { continuation.resume(with: Result { try body() }) }
-            if !accepted {
-                continuation.resume(throwing: KafkaError(code: .closed, message: "the client is closed"))
+    /// Runs `body` on the dedicated thread and returns its result to the awaiting task. Cancelling the task
+    /// stops the wait (throwing `CancellationError`) but not the librdkafka call, which finishes on its own
+    /// thread: a shutdown that gives up on a broker that does not answer is not held hostage by it.
+    ///
+    /// With `cancellable: false` (closing, releasing) the task waits for the call to finish even when
+    /// cancelled: those calls are bounded by their own timeouts and must not be left half done.
+    func run<T: Sendable>(cancellable: Bool = true, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        let slot = ContinuationSlot<T>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                slot.set(continuation)
+                let accepted = enqueue { slot.resume(with: Result { try body() }) }
+                if !accepted { slot.resume(with: .failure(KafkaError(code: .closed, message: "the client is closed"))) }
             }
+        } onCancel: {
+            if cancellable { slot.resume(with: .failure(CancellationError())) }
         }
     }
 
@@ -78,14 +87,45 @@ final class DedicatedThread: @unchecked Sendable {
         }
     }
 
-    /// Finishes the queued jobs, then ends the thread; returns once it has ended.
-    func stop() {
+    /// Finishes the queued jobs, then ends the thread; with `wait`, returns once it has ended.
+    func stop(wait: Bool = true) {
         condition.lock()
         stopping = true
         condition.broadcast()
-        if started {
+        if started && wait {
             while !finished { condition.wait() }
         }
         condition.unlock()
+    }
+}
+
+/// A continuation resumed exactly once, by whichever comes first: the job's result or a cancellation.
+private final class ContinuationSlot<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<T, any Error>?
+    private var early: Result<T, any Error>?
+
+    func set(_ continuation: CheckedContinuation<T, any Error>) {
+        lock.lock()
+        if let early {
+            lock.unlock()
+            continuation.resume(with: early)
+            return
+        }
+        self.continuation = continuation
+        lock.unlock()
+    }
+
+    func resume(with result: Result<T, any Error>) {
+        lock.lock()
+        guard let continuation else {
+            if early == nil { early = result }
+            lock.unlock()
+            return
+        }
+        self.continuation = nil
+        early = result
+        lock.unlock()
+        continuation.resume(with: result)
     }
 }

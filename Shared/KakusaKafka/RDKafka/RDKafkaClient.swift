@@ -74,7 +74,8 @@ final class RDKafkaClient: @unchecked Sendable {
             for topic in state.withLock({ $0.topics.values }) { rd_kafka_topic_destroy(topic.pointer) }
             rd_kafka_destroy(handle)
         }
-        blocking.stop()
+        // Never wait here: a job may still be blocked on a broker that went away.
+        blocking.stop(wait: false)
     }
 
     var isDestroyed: Bool { state.withLock { $0.destroyed } }
