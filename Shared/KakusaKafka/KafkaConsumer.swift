@@ -60,6 +60,7 @@ public final class KafkaConsumer: Service, @unchecked Sendable {
         let client = self.client
         try await client.blocking.run(cancellable: false) {
             thread.stop()
+            poller.releaseQueue()
             let err = rd_kafka_consumer_close(client.handle)
             client.destroy()
             if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdKafka(err, context: "consumer close") }
@@ -202,30 +203,44 @@ public struct KafkaConsumerMessages: AsyncSequence, Sendable {
 final class ConsumerPoller: @unchecked Sendable {
     private unowned let consumer: KafkaConsumer
     private var topicNames: [OpaquePointer: String] = [:]
+    private var raw: [UnsafeMutablePointer<rd_kafka_message_t>?] = []
+    /// The consumer queue (all assigned partitions, rebalances and errors), released with the poller.
+    private let queue: UnsafeHandle
     private let state = Mutex<(cancelled: Bool, failure: KafkaError?, waiter: CheckedContinuation<Void, Never>?)>((false, nil, nil))
 
     init(consumer: KafkaConsumer) {
         self.consumer = consumer
+        self.queue = UnsafeHandle(pointer: rd_kafka_queue_get_consumer(consumer.client.handle))
+    }
+
+    /// Releases the consumer queue: after the polling thread stopped, before the handle is closed.
+    func releaseQueue() {
+        rd_kafka_queue_destroy(queue.pointer)
     }
 
     var failure: KafkaError? { state.withLock { $0.failure } }
 
+    /// One round: up to `maxBatchSize` records in one call (it also serves rebalances and errors), converted
+    /// and handed over as one batch.
     func pollOnce() {
-        let handle = consumer.client.handle!
         let epoch = consumer.seekEpoch.load(ordering: .sequentiallyConsistent)
         let generation = consumer.client.assignment.generation
+        let capacity = consumer.configuration.maxBatchSize
+        if raw.count != capacity { raw = .init(repeating: nil, count: capacity) }
+        let count = raw.withUnsafeMutableBufferPointer {
+            rd_kafka_consume_batch_queue(queue.pointer, 100, $0.baseAddress, capacity)
+        }
         var messages: [KafkaMessage] = []
-        var next = rd_kafka_consumer_poll(handle, 100)
-        while let raw = next {
-            defer { rd_kafka_message_destroy(raw) }
-            let m = raw.pointee
-            if m.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                messages.append(convert(raw))
-            } else if m.err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
-                report(m.err, raw)
+        messages.reserveCapacity(max(count, 0))
+        for i in 0..<max(count, 0) {
+            guard let message = raw[i] else { continue }
+            defer { rd_kafka_message_destroy(message) }
+            let err = message.pointee.err
+            if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                messages.append(convert(message))
+            } else if err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                report(err, message)
             }
-            if messages.count >= consumer.configuration.maxBatchSize { break }
-            next = rd_kafka_consumer_poll(handle, 0)
         }
         if let fatal = consumer.client.fatalError { fail(fatal) }
         if !messages.isEmpty {
