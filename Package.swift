@@ -93,8 +93,6 @@ let package = Package(
             name: "Aggregator",
             dependencies: [
                 "KakusaKafka", "KakusaEvents", "KakusaService",
-                // Only for TopicReader: reading the changelog to its end needs assign and partition EOF.
-                "CRdKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

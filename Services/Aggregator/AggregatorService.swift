@@ -164,7 +164,7 @@ final class AggregatorService: Service, Sendable {
     private func restore() async throws -> StateStore {
         let started = ContinuousClock.now
         let collected = Collected()
-        let reader = TopicReader(kafka: settings.kafka)
+        let reader = KafkaTopicReader(kafka: settings.kafka)
         let count = try await reader.read(topic: settings.topics.aggregatorState, logger: logger) { message in
             collected.append(message)
         }

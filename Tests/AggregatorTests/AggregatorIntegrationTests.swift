@@ -41,7 +41,7 @@ struct TestBroker {
 
     func read(_ topic: String) async throws -> [KafkaMessage] {
         let collected = Collector()
-        _ = try await TopicReader(kafka: kafka, timeout: .seconds(20)).read(topic: topic, logger: testLogger) {
+        _ = try await KafkaTopicReader(kafka: kafka, timeout: .seconds(20)).read(topic: topic, logger: testLogger) {
             collected.append($0)
         }
         return collected.messages

@@ -1,28 +1,36 @@
 import CRdKafka
 import Foundation
-import KakusaKafka
 import Logging
 
 /// Reads a whole topic, every partition from the beginning to the end it has when reading starts, outside any
-/// consumer group: how the aggregator restores its changelog before it reads input.
+/// consumer group: how a service restores its state changelog before it reads input.
 ///
 /// `KafkaConsumer` only subscribes (a group join takes seconds and never says "you are at the end"); this reader
 /// assigns every partition itself and stops when librdkafka reports each partition's end (`PARTITION_EOF`).
-struct TopicReader: Sendable {
-    struct ReadError: Error, CustomStringConvertible {
+public struct KafkaTopicReader: Sendable {
+    public struct ReadError: Error, CustomStringConvertible {
         var code: String
         var topic: String
         var message: String
-        var description: String { "\(code) reading \(topic): \(message)" }
+        public var description: String { "\(code) reading \(topic): \(message)" }
     }
 
-    var kafka: KafkaConfiguration
-    var isolationLevel: KafkaConsumerConfiguration.IsolationLevel = .readCommitted
+    public var kafka: KafkaConfiguration
+    public var isolationLevel: KafkaConsumerConfiguration.IsolationLevel = .readCommitted
     /// Gives up when the end of every partition is not reached within this time.
-    var timeout: Duration = .seconds(120)
+    public var timeout: Duration = .seconds(120)
+
+    public init(
+        kafka: KafkaConfiguration, isolationLevel: KafkaConsumerConfiguration.IsolationLevel = .readCommitted,
+        timeout: Duration = .seconds(120)
+    ) {
+        self.kafka = kafka
+        self.isolationLevel = isolationLevel
+        self.timeout = timeout
+    }
 
     /// Calls `body` with each record's key, value and partition, in order per partition; returns the count read.
-    func read(
+    public func read(
         topic: String, logger: Logger, _ body: @escaping @Sendable (KafkaMessage) -> Void
     ) async throws -> Int {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int, any Error>) in
@@ -40,7 +48,7 @@ struct TopicReader: Sendable {
 
     private func readBlocking(topic: String, _ body: (KafkaMessage) -> Void) throws -> Int {
         let fail = { (code: String, message: String) in ReadError(code: code, topic: topic, message: message) }
-        var properties = kafka.properties.filter { !Self.producerOnly.contains($0.key) }
+        var properties = kafka.properties.filter { !producerOnly.contains($0.key) }
         properties["bootstrap.servers"] = kafka.bootstrapServers
         properties["group.id"] = "kakusa-topic-reader-\(UUID().uuidString)"
         properties["enable.auto.commit"] = "false"
@@ -148,10 +156,4 @@ struct TopicReader: Sendable {
         String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// Producer properties that a consumer refuses or warns about.
-    private static let producerOnly: Set<String> = [
-        "transactional.id", "transaction.timeout.ms", "enable.idempotence", "acks", "linger.ms",
-        "queue.buffering.max.messages", "message.timeout.ms", "batch.num.messages", "batch.size",
-        "compression.type", "compression.codec",
-    ]
 }
