@@ -21,6 +21,7 @@ import datetime
 import http.client
 import json
 import os
+import resource
 import sys
 import threading
 import time
@@ -41,7 +42,7 @@ def parse_args():
                    help="sender threads, each with its own keep-alive connection")
     p.add_argument("--companies", type=int, default=int(os.environ.get("COMPANIES", 480)),
                    help="companies, shared out among the senders")
-    p.add_argument("--drain", type=float, default=float(os.environ.get("DRAIN", 30)),
+    p.add_argument("--drain", type=float, default=float(os.environ.get("DRAIN", 60)),
                    help="seconds to wait for the last alerts after the last send")
     p.add_argument("--fetch-wait-ms", type=int, default=int(os.environ.get("LATENCY_FETCH_WAIT_MS", 5)),
                    help="fetch.wait.max.ms of this script's own consumers (the devbroker's mock holds an empty "
@@ -292,6 +293,8 @@ def main():
     print()
     print("p99 by 10 s window of send time (ms):", " ".join(
         f"{percentile(sorted(w), 0.99):.0f}" for w in windows(timed, alerts.read_at, run.t0, 10)))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"this script used {usage.ru_utime + usage.ru_stime:.1f} CPU-s")
     if run.failures:
         print(f"failures (first 3): {run.failures[:3]}", file=sys.stderr)
     if alerts.errors:
