@@ -316,6 +316,7 @@ if __name__ == "__main__":
         main()
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        sys.exit(130)
+        # Not sys.exit: tearing down the consumers' threads at interpreter exit can hang.
+        os._exit(130)
     except KafkaException as error:
         sys.exit(f"kafka: {error}")
