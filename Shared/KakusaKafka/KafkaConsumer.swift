@@ -58,7 +58,7 @@ public final class KafkaConsumer: Service, @unchecked Sendable {
         }
         handoff.finish(error: poller.failure)
         let client = self.client
-        try await client.blocking.run(cancellable: false) {
+        try await client.blocking.run(cancellable: false, giveUpAfter: .seconds(15)) {
             thread.stop()
             poller.releaseQueue()
             let err = rd_kafka_consumer_close(client.handle)
@@ -220,19 +220,26 @@ final class ConsumerPoller: @unchecked Sendable {
 
     var failure: KafkaError? { state.withLock { $0.failure } }
 
-    /// One round: up to `maxBatchSize` records in one call (it also serves rebalances and errors), converted
-    /// and handed over as one batch.
+    /// One round: waits up to 100 ms for a first record, then takes what else is already there (up to
+    /// `maxBatchSize`) without waiting, converted and handed over as one batch. Both calls serve rebalances and
+    /// errors. (A batch call with a timeout would wait for a full batch: latency at low rates.)
     func pollOnce() {
         let epoch = consumer.seekEpoch.load(ordering: .sequentiallyConsistent)
         let generation = consumer.client.assignment.generation
         let capacity = consumer.configuration.maxBatchSize
         if raw.count != capacity { raw = .init(repeating: nil, count: capacity) }
-        let count = raw.withUnsafeMutableBufferPointer {
-            rd_kafka_consume_batch_queue(queue.pointer, 100, $0.baseAddress, capacity)
+        guard let first = rd_kafka_consumer_poll(consumer.client.handle, 100) else {
+            if let fatal = consumer.client.fatalError { fail(fatal) }
+            return
         }
+        raw[0] = first
+        let more = capacity > 1 ? raw.withUnsafeMutableBufferPointer {
+            rd_kafka_consume_batch_queue(queue.pointer, 0, $0.baseAddress! + 1, capacity - 1)
+        } : 0
+        let count = 1 + max(more, 0)
         var messages: [KafkaMessage] = []
-        messages.reserveCapacity(max(count, 0))
-        for i in 0..<max(count, 0) {
+        messages.reserveCapacity(count)
+        for i in 0..<count {
             guard let message = raw[i] else { continue }
             defer { rd_kafka_message_destroy(message) }
             let err = message.pointee.err

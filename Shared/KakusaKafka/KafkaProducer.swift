@@ -143,7 +143,8 @@ public final class KafkaProducer: Service, @unchecked Sendable {
         guard !client.isDestroyed else { return }
         let client = self.client
         let milliseconds = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        let remaining = try await client.blocking.run(cancellable: false) { () -> Int32 in
+        let remaining = try await client.blocking.run(cancellable: false, giveUpAfter: timeout + .seconds(5)) {
+            () -> Int32 in
             _ = rd_kafka_flush(client.handle, milliseconds)
             return rd_kafka_outq_len(client.handle)
         }
@@ -160,7 +161,7 @@ public final class KafkaProducer: Service, @unchecked Sendable {
         let client = self.client
         let poller = self.poller
         // Joining the poll thread waits out its current poll: done off the cooperative pool too.
-        try await client.blocking.run(cancellable: false) {
+        try await client.blocking.run(cancellable: false, giveUpAfter: .seconds(15)) {
             poller.stop()
             client.destroy()
         }
@@ -171,7 +172,8 @@ public final class KafkaProducer: Service, @unchecked Sendable {
     /// Keeps the producer until graceful shutdown, then flushes and closes it.
     public func run() async throws {
         try? await gracefulShutdown()
-        try await close()
+        // Bounded so that a shutdown with the brokers gone still ends: unflushed records are reported, not awaited.
+        try await close(timeout: .seconds(10))
     }
 
     /// Cluster metadata, or an error when no broker answers in time. A cheap readiness probe.

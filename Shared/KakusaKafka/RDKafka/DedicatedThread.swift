@@ -1,4 +1,5 @@
 #if canImport(FoundationEssentials)
+import Dispatch
 import Foundation
 #else
 import Foundation
@@ -24,8 +25,17 @@ final class DedicatedThread: @unchecked Sendable {
     ///
     /// With `cancellable: false` (closing, releasing) the task waits for the call to finish even when
     /// cancelled: those calls are bounded by their own timeouts and must not be left half done.
-    func run<T: Sendable>(cancellable: Bool = true, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+    /// `giveUpAfter` bounds even a non-cancellable wait: a broker that is gone must not keep a process from exiting.
+    func run<T: Sendable>(
+        cancellable: Bool = true, giveUpAfter: Duration? = nil, _ body: @escaping @Sendable () throws -> T
+    ) async throws -> T {
         let slot = ContinuationSlot<T>()
+        if let giveUpAfter {
+            let seconds = Double(giveUpAfter.components.seconds) + Double(giveUpAfter.components.attoseconds) / 1e18
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
+                slot.resume(with: .failure(KafkaError(code: .timeout, message: "gave up waiting after \(giveUpAfter)")))
+            }
+        }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
                 slot.set(continuation)
