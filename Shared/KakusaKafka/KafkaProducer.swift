@@ -33,7 +33,7 @@ public final class KafkaProducer: Service, @unchecked Sendable {
     /// Sends one record and returns once the broker acknowledged it; throws the broker's error otherwise.
     @discardableResult
     public func send(_ message: ProducerMessage) async throws -> DeliveryReport {
-        let (_, last, failures) = try await submit(CollectionOfOne(message)).tracker.wait()
+        let (_, last, failures) = try await submit([message]).tracker.wait()
         if let failure = failures.first { throw failure.error }
         guard let last else {
             throw KafkaError(code: .delivery, message: "no delivery report for a record to \(message.topic)")
@@ -43,12 +43,18 @@ public final class KafkaProducer: Service, @unchecked Sendable {
 
     /// Sends all records and returns once every one was acknowledged or failed.
     public func send(batch messages: some Sequence<ProducerMessage>) async throws -> BatchDeliveryResult {
-        try await submit(messages).wait()
+        try await submit(Array(messages)).wait()
     }
 
     /// Enqueues the records (waiting while the local queue is full) and returns without waiting for the
     /// broker: await the result to know they are on Kafka.
     public func submit(_ messages: some Sequence<ProducerMessage>) async throws -> PendingDeliveries {
+        // Generic calls from other modules are not specialised: the work happens in the array overload.
+        try await submit(Array(messages))
+    }
+
+    /// Enqueues the records of an array; see `submit(_:)`.
+    public func submit(_ messages: [ProducerMessage]) async throws -> PendingDeliveries {
         try checkUsable()
         let tracker = DeliveryTracker()
         tracker.retainForDelivery()
