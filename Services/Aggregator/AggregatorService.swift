@@ -163,14 +163,12 @@ final class AggregatorService: Service, Sendable {
     /// The state as the changelog has it now.
     private func restore() async throws -> StateStore {
         let started = ContinuousClock.now
-        let collected = Collected()
-        let reader = KafkaTopicReader(kafka: settings.kafka)
-        let count = try await reader.read(topic: settings.topics.aggregatorState, logger: logger) { message in
-            collected.append(message)
-        }
+        let messages = try await KafkaTopicReader(kafka: settings.kafka)
+            .readAll(topic: settings.topics.aggregatorState, logger: logger)
+        let count = messages.count
         var state = StateStore()
         var unknown = 0
-        for message in collected.take() where !state.restore(key: message.keyString ?? "", value: message.value) {
+        for message in messages where !state.restore(key: message.keyString ?? "", value: message.value) {
             unknown += 1
         }
         logger.info(
@@ -204,13 +202,6 @@ private final class OnceContinuation<T: Sendable>: Sendable {
     func resume(with result: Result<T, any Error>) {
         continuation.withLock { c in defer { c = nil }; return c }?.resume(with: result)
     }
-}
-
-/// Records handed from the reader thread to the restoring task.
-private final class Collected: Sendable {
-    private let messages = Mutex<[KafkaMessage]>([])
-    func append(_ message: KafkaMessage) { messages.withLock { $0.append(message) } }
-    func take() -> [KafkaMessage] { messages.withLock { $0 } }
 }
 
 extension Duration {

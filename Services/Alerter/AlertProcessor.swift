@@ -59,9 +59,7 @@ final class AlertProcessor: Service, @unchecked Sendable {
                 + [TopicRequest(name: topics.alerts, partitions: topics.partitions)],
             configuration: kafka, logger: logger)
         try await producer.initTransactions()
-        state = try await StateRestorer(
-            topic: stateTopic, kafka: kafka, group: group, producer: producer, logger: logger
-        ).restore()
+        state = try await StateRestorer(topic: stateTopic, kafka: kafka, logger: logger).restore()
         readiness.set(Self.readinessCheck, ready: true, reason: "state restored")
         while true {
             let batch: [KafkaMessage]?

@@ -1,6 +1,7 @@
 import CRdKafka
 import Foundation
 import Logging
+import Synchronization
 
 /// Reads a whole topic, every partition from the beginning to the end it has when reading starts, outside any
 /// consumer group: how a service restores its state changelog before it reads input.
@@ -27,6 +28,13 @@ public struct KafkaTopicReader: Sendable {
         self.kafka = kafka
         self.isolationLevel = isolationLevel
         self.timeout = timeout
+    }
+
+    /// Every record of `topic`, from the beginning to the end it had when reading started, in order per partition.
+    public func readAll(topic: String, logger: Logger) async throws -> [KafkaMessage] {
+        let collected = CollectedMessages()
+        _ = try await read(topic: topic, logger: logger) { collected.append($0) }
+        return collected.all
     }
 
     /// Calls `body` with each record's key, value and partition, in order per partition; returns the count read.
@@ -156,4 +164,11 @@ public struct KafkaTopicReader: Sendable {
         String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+}
+
+/// Records handed from the reader's thread to the awaiting task.
+private final class CollectedMessages: Sendable {
+    private let messages = Mutex<[KafkaMessage]>([])
+    func append(_ message: KafkaMessage) { messages.withLock { $0.append(message) } }
+    var all: [KafkaMessage] { messages.withLock { $0 } }
 }
