@@ -1,12 +1,13 @@
 import KakusaKafka
 
-/// Submits messages in batches and keeps a bounded window of batches in flight: fast (librdkafka always has
+/// Submits records in batches and keeps a bounded window of batches in flight: fast (librdkafka always has
 /// work queued) and flat in memory (at most `window` batches wait for their acknowledgements).
 final class BatchPublisher {
     let producer: KafkaProducer
     let batchSize: Int
     let window: Int
-    private var batch: [ProducerMessage] = []
+    /// Reused from batch to batch: after the first few batches, appending allocates nothing.
+    private var batch: ProducerBatch
     private var inFlight: [PendingDeliveries] = []
     private var nextToWait = 0
 
@@ -14,12 +15,17 @@ final class BatchPublisher {
         self.producer = producer
         self.batchSize = batchSize
         self.window = window
-        batch.reserveCapacity(batchSize)
+        batch = ProducerBatch(reservingRecords: batchSize, bytes: batchSize * 512)
+    }
+
+    /// Appends a record with `append`, then submits the batch when it is full.
+    func add(_ append: (inout ProducerBatch) -> Void) async throws {
+        append(&batch)
+        if batch.count >= batchSize { try await submitBatch() }
     }
 
     func add(_ message: ProducerMessage) async throws {
-        batch.append(message)
-        if batch.count >= batchSize { try await submitBatch() }
+        try await add { $0.append(message) }
     }
 
     /// Submits what is batched; waits for the oldest batch when the window is full.

@@ -29,7 +29,9 @@ final class CapturedDiagnostics: Sendable {
     var text: String { buffer.withLock { $0 } }
     var lines: [String] { text.split(separator: "\n").map(String.init) }
 
-    var diagnostics: Diagnostics {
-        Diagnostics { text in self.buffer.withLock { $0 += text } }
+    var diagnostics: Diagnostics { diagnostics(isTerminal: false) }
+
+    func diagnostics(isTerminal: Bool) -> Diagnostics {
+        Diagnostics(isTerminal: isTerminal) { text in self.buffer.withLock { $0 += text } }
     }
 }

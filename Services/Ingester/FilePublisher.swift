@@ -57,7 +57,7 @@ final class FilePublisher {
                 switch outcome {
                 case .valid(let key, let value, let id):
                     counts.published += 1
-                    try await publisher.add(factory.record(key: key, value: value, id: id, time: timeHeader))
+                    try await publisher.add { factory.appendRecord(to: &$0, key: key, value: value, id: id, time: timeHeader) }
                 case .invalid(let issues, let key):
                     counts.rejected += 1
                     for issue in issues { diagnostics.line("\(displayName):\(record.line): \(issue)") }

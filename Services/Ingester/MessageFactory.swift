@@ -43,6 +43,17 @@ struct MessageFactory: Sendable {
             ])
     }
 
+    /// Appends a valid record to a batch, with the same headers as `record(key:value:id:time:)`.
+    func appendRecord(to batch: inout ProducerBatch, key: String, value: [UInt8], id: String, time: KafkaHeader) {
+        batch.append(topic: topic, key: key.utf8, value: value)
+        batch.addHeader(key: constantHeaders.specVersion.key, value: constantHeaders.specVersion.value)
+        batch.addHeader(key: "ce_id", value: id.utf8)
+        batch.addHeader(key: constantHeaders.source.key, value: constantHeaders.source.value)
+        batch.addHeader(key: constantHeaders.type.key, value: constantHeaders.type.value)
+        batch.addHeader(key: time.key, value: time.value)
+        batch.addHeader(key: constantHeaders.contentType.key, value: constantHeaders.contentType.value)
+    }
+
     /// A rejected record: the original bytes, the original key when known, and why.
     func deadLetter(original: ArraySlice<UInt8>, key: String?, issues: [ValidationIssue], line: Int?, time: Date)
         -> ProducerMessage

@@ -6,14 +6,17 @@ struct ProgressBar {
     let diagnostics: Diagnostics
     let label: String
     let totalBytes: Int?
-    private let start = ContinuousClock.now
-    private var lastDraw = ContinuousClock.now
+    private let start: ContinuousClock.Instant
+    private var lastDraw: ContinuousClock.Instant
     private var drawn = false
 
-    init(diagnostics: Diagnostics, label: String, totalBytes: Int?) {
+    /// - Parameter start: when the run began (a test may set it in the past).
+    init(diagnostics: Diagnostics, label: String, totalBytes: Int?, start: ContinuousClock.Instant = .now) {
         self.diagnostics = diagnostics
         self.label = label
         self.totalBytes = totalBytes
+        self.start = start
+        self.lastDraw = start
     }
 
     mutating func update(records: Int, bytes: Int) {
@@ -22,9 +25,16 @@ struct ProgressBar {
         guard now - start > .seconds(1), now - lastDraw > .milliseconds(100) else { return }
         lastDraw = now
         drawn = true
-        let elapsed = Self.seconds(now - start)
+        diagnostics.raw(
+            "\r" + Self.render(
+                label: label, records: records, bytes: bytes, totalBytes: totalBytes,
+                elapsed: Self.seconds(now - start)) + "\u{1B}[K")
+    }
+
+    /// The text of the bar: records, bytes, rate and, when the size is known, a bar, the percentage and the ETA.
+    static func render(label: String, records: Int, bytes: Int, totalBytes: Int?, elapsed: Double) -> String {
         let rate = Double(records) / max(elapsed, 0.001)
-        var text = "\r\(label): \(records) records, \(Self.mebibytes(bytes))"
+        var text = "\(label): \(records) records, \(Self.mebibytes(bytes))"
         if let totalBytes, totalBytes > 0 {
             let fraction = min(1, Double(bytes) / Double(totalBytes))
             let width = 24
@@ -36,7 +46,7 @@ struct ProgressBar {
         } else {
             text += ", \(Int(rate)) rec/s"
         }
-        diagnostics.raw(text + "\u{1B}[K")
+        return text
     }
 
     /// Clears the line, so the summary starts at column 0.

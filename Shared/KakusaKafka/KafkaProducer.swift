@@ -23,7 +23,9 @@ public final class KafkaProducer: Service, @unchecked Sendable {
         self.client = try RDKafkaClient(kind: .producer, properties: configuration.properties, logger: logger)
         let handle = UnsafeHandle(pointer: client.handle)
         // Delivery reports are served here, off the cooperative pool.
-        self.poller = PollThread(name: "rdkafka-producer-poll") { _ = rd_kafka_poll(handle.pointer, 100) }
+        self.poller = PollThread(name: "rdkafka-producer-poll", wake: { rd_kafka_yield(handle.pointer) }) {
+            _ = rd_kafka_poll(handle.pointer, 100)
+        }
     }
 
     deinit {
@@ -56,42 +58,60 @@ public final class KafkaProducer: Service, @unchecked Sendable {
     /// Enqueues the records of an array; see `submit(_:)`.
     public func submit(_ messages: [ProducerMessage]) async throws -> PendingDeliveries {
         try checkUsable()
+        var cachedTopic: (name: String, handle: OpaquePointer)?
+        let handle: OpaquePointer = client.handle
+        return try await enqueue(count: messages.count, topicName: { messages[$0].topic }) { from, opaque in
+            var index = from
+            while index < messages.count {
+                let message = messages[index]
+                let topic: OpaquePointer
+                if let cachedTopic, cachedTopic.name == message.topic {
+                    topic = cachedTopic.handle
+                } else {
+                    topic = try topicHandle(message.topic)
+                    cachedTopic = (message.topic, topic)
+                }
+                let err = Self.produce(message, topic: topic, opaque: opaque, handle: handle)
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR { return (index, err) }
+                index += 1
+            }
+            return (index, RD_KAFKA_RESP_ERR_NO_ERROR)
+        }
+    }
+
+    /// Enqueues records from `produceRun`, which enqueues from an index until the end or an error and
+    /// returns where it stopped. A full local queue is back-pressure: wait for room, never drop.
+    func enqueue(
+        count: Int, topicName: (Int) -> String,
+        produceRun: (_ from: Int, _ opaque: UnsafeMutableRawPointer) throws -> (next: Int, error: rd_kafka_resp_err_t)
+    ) async throws -> PendingDeliveries {
         let tracker = DeliveryTracker()
         tracker.retainForDelivery()
         var submitted = 0
         defer { tracker.seal(submitted: submitted) }
-        var cachedTopic: (name: String, handle: OpaquePointer)?
-        for message in messages {
-            let topic: OpaquePointer
-            if let cachedTopic, cachedTopic.name == message.topic {
-                topic = cachedTopic.handle
-            } else {
-                guard let handle = client.topicHandle(message.topic) else {
-                    throw KafkaError(code: .configuration, message: "cannot open topic \(message.topic)")
-                }
-                cachedTopic = (message.topic, handle)
-                topic = handle
+        var waited = 0
+        while submitted < count {
+            let (next, err) = try produceRun(submitted, tracker.opaque)
+            submitted = next
+            if err == RD_KAFKA_RESP_ERR_NO_ERROR { continue }
+            guard err == RD_KAFKA_RESP_ERR__QUEUE_FULL else {
+                throw KafkaError.rdKafka(err, context: "produce to \(topicName(next))")
             }
-            var waited = 0
-            while true {
-                let err = Self.produce(message, topic: topic, opaque: tracker.opaque, handle: client.handle)
-                if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                    submitted += 1
-                    break
-                }
-                if err == RD_KAFKA_RESP_ERR__QUEUE_FULL {
-                    // Back-pressure: the poll thread drains delivery reports; wait for room, never drop.
-                    waited += 1
-                    if waited == 1 || waited % 1000 == 0 {
-                        logger.debug("producer queue full, waiting", metadata: ["topic": "\(message.topic)"])
-                    }
-                    try await Task.sleep(for: .milliseconds(1))
-                    continue
-                }
-                throw KafkaError.rdKafka(err, context: "produce to \(message.topic)")
+            // The poll thread drains delivery reports, which makes room.
+            waited += 1
+            if waited == 1 || waited % 1000 == 0 {
+                logger.debug("producer queue full, waiting", metadata: ["topic": "\(topicName(next))"])
             }
+            try await Task.sleep(for: .milliseconds(1))
         }
         return PendingDeliveries(tracker: tracker)
+    }
+
+    func topicHandle(_ name: String) throws -> OpaquePointer {
+        guard let handle = client.topicHandle(name) else {
+            throw KafkaError(code: .configuration, message: "cannot open topic \(name)")
+        }
+        return handle
     }
 
     /// Enqueues one record; the caller keeps the tracker's count. Never blocks.
@@ -109,39 +129,56 @@ public final class KafkaProducer: Service, @unchecked Sendable {
                 }
             }
         }
-        let err = withBytes(m.key) { keyPointer, keyCount in
-            withBytes(m.value) { valuePointer, valueCount in
-                withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7) { vus in
-                    var n = 0
-                    func add(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
-                        var vu = rd_kafka_vu_t()
-                        vu.vtype = type
-                        fill(&vu)
-                        vus.initializeElement(at: n, to: vu)
-                        n += 1
-                    }
-                    add(RD_KAFKA_VTYPE_RKT) { $0.u.rkt = topic }
-                    add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
-                    add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque }
-                    if let partition = m.partition { add(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = partition } }
-                    if let keyPointer { add(RD_KAFKA_VTYPE_KEY) { $0.u.mem = .init(ptr: keyPointer, size: keyCount) } }
-                    if let valuePointer {
-                        add(RD_KAFKA_VTYPE_VALUE) { $0.u.mem = .init(ptr: valuePointer, size: valueCount) }
-                    }
-                    if let headers { add(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = headers } }
-                    defer { vus.baseAddress!.deinitialize(count: n) }
-                    guard let error = rd_kafka_produceva(handle, vus.baseAddress, n) else {
-                        return RD_KAFKA_RESP_ERR_NO_ERROR
-                    }
-                    let code = rd_kafka_error_code(error)
-                    rd_kafka_error_destroy(error)
-                    return code
-                }
+        return withBytes(m.key) { key in
+            withBytes(m.value) { value in
+                produce(
+                    topic: topic, partition: m.partition ?? RD_KAFKA_PARTITION_UA, key: key, value: value,
+                    headers: headers, opaque: opaque, handle: handle)
             }
+        }
+    }
+
+    /// Enqueues one record given as raw memory (copied by librdkafka); a nil key or value is a null.
+    /// Takes the headers on success; destroys them on failure.
+    static func produce(
+        topic: OpaquePointer, partition: Int32, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+        headers: OpaquePointer?, opaque: UnsafeMutableRawPointer, handle: OpaquePointer
+    ) -> rd_kafka_resp_err_t {
+        let err = withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7) { vus in
+            var n = 0
+            func add(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
+                var vu = rd_kafka_vu_t()
+                vu.vtype = type
+                fill(&vu)
+                vus.initializeElement(at: n, to: vu)
+                n += 1
+            }
+            add(RD_KAFKA_VTYPE_RKT) { $0.u.rkt = topic }
+            add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+            add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque }
+            if partition != RD_KAFKA_PARTITION_UA { add(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = partition } }
+            if let key { add(RD_KAFKA_VTYPE_KEY) { $0.u.mem = .init(ptr: Self.address(key), size: key.count) } }
+            if let value {
+                add(RD_KAFKA_VTYPE_VALUE) { $0.u.mem = .init(ptr: Self.address(value), size: value.count) }
+            }
+            if let headers { add(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = headers } }
+            defer { vus.baseAddress!.deinitialize(count: n) }
+            guard let error = rd_kafka_produceva(handle, vus.baseAddress, n) else {
+                return RD_KAFKA_RESP_ERR_NO_ERROR
+            }
+            let code = rd_kafka_error_code(error)
+            rd_kafka_error_destroy(error)
+            return code
         }
         // On success librdkafka owns the headers; on failure they are still ours.
         if err != RD_KAFKA_RESP_ERR_NO_ERROR, let headers { rd_kafka_headers_destroy(headers) }
         return err
+    }
+
+    /// An empty buffer still gets a valid address, so that librdkafka writes an empty value, not a null one.
+    @inline(__always)
+    private static func address(_ buffer: UnsafeRawBufferPointer) -> UnsafeMutableRawPointer {
+        UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafeRawPointer(emptyByte))
     }
 
     /// Waits until every enqueued record is acknowledged (or failed); throws `.timeout` if some remain.
@@ -230,14 +267,11 @@ public struct PendingDeliveries: Sendable {
     }
 }
 
-/// Calls `body` with the bytes' address and count, or nil for a nil array; an empty array gets a valid
-/// address so that librdkafka writes an empty value rather than a null one.
+/// Calls `body` with the bytes, or nil for a nil array.
 @inline(__always)
-private func withBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeMutableRawPointer?, Int) -> R) -> R {
-    guard let bytes else { return body(nil, 0) }
-    return bytes.withUnsafeBytes { buffer in
-        body(UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafeRawPointer(emptyByte)), buffer.count)
-    }
+private func withBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+    guard let bytes else { return body(nil) }
+    return bytes.withUnsafeBytes { body($0) }
 }
 
 nonisolated(unsafe) private let emptyByte = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)

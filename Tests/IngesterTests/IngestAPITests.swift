@@ -50,6 +50,24 @@ struct Errors: Decodable {
         }
     }
 
+    @Test func metricsCountPublishedAndRejectedRecordsByTopic() async throws {
+        try await withBroker { cluster in
+            let server = try await IngesterProcess(brokers: cluster.bootstrapServers)
+            try await server.waitUntilReady()
+            let two = fundingLine("One Labs") + "\n" + fundingLine("Two Labs") + "\n"
+            #expect(try await server.post("/v1/funding-rounds", two).status == 202)
+            #expect(try await server.post("/v1/stock-moves", "{nope").status == 400)
+            let metrics = try await server.get("/metrics")
+            #expect(metrics.status == 200)
+            let lines = metrics.body.split(separator: "\n").map(String.init)
+            #expect(lines.contains(#"kakusa_ingester_records_published_total{topic="kakusa.funding-rounds"} 2"#))
+            #expect(lines.contains(#"kakusa_ingester_records_rejected_total{topic="kakusa.stock-moves"} 1"#))
+            #expect(lines.contains {
+                $0.hasPrefix(#"kakusa_ingester_publish_duration_seconds_count{topic="kakusa.funding-rounds"} 1"#)
+            }, "\(lines.filter { $0.contains("duration") })")
+        }
+    }
+
     @Test func anOversizedBodyIsRefused() async throws {
         try await withBroker { cluster in
             let server = try await IngesterProcess(

@@ -92,6 +92,13 @@ final class IngesterProcess {
         return ((response as? HTTPURLResponse)?.statusCode ?? -1, data)
     }
 
+    /// GETs `path`; returns the status and the body as text.
+    func get(_ path: String) async throws -> (status: Int, body: String) {
+        let request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? -1, String(decoding: data, as: UTF8.self))
+    }
+
     /// Polls `/health/ready` until it says `ready` (the probe has seen the broker).
     func waitUntilReady(within timeout: Duration = .seconds(20)) async throws {
         let deadline = ContinuousClock.now + timeout

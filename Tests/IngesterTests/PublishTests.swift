@@ -126,4 +126,52 @@ import Testing
             #expect(stderr.text.contains("cannot reach Kafka at 127.0.0.1:1"))
         }
     }
+
+    /// `-` reads standard input: the real executable, fed through a pipe, as in `cat x | ingester publish -`.
+    @Test func standardInputIsPublishedWithItsOwnSourceAndLines() async throws {
+        try await withBroker { cluster in
+            let input = #"{"institution":"RIKEN","country":"JP","year":2024,"authors":188}"# + "\n"
+                + #"{"institution":"MIT","country":"US","year":2024,"authors":-3}"# + "\n"
+            let run = try await runIngester(
+                ["publish", "--brokers", cluster.bootstrapServers, "--kind", "paper-counts", "-"], stdin: input)
+            #expect(run.status == 1, "\(run.stderr)")
+            #expect(run.stderr.contains("<stdin>:2: authors: "), "\(run.stderr)")
+            #expect(run.stderr.contains("paper-counts: 1 published, 1 rejected (dead-lettered) in "))
+            #expect(!run.stderr.contains("\r"), "no progress bar in a pipe")
+
+            let messages = try await consume(cluster, topics: ["kakusa.paper-counts", "kakusa.dead-letters"], count: 2)
+            let published = try #require(messages.first { $0.topic == "kakusa.paper-counts" })
+            #expect(published.keyText == "riken-2024")
+            #expect(published.headers.value(forKey: "ce_source") == "/kakusa/ingester/stdin")
+            let dead = try #require(messages.first { $0.topic == "kakusa.dead-letters" })
+            let why = DeadLetterHeaders(headers: dead.headers.map { ($0.key, $0.stringValue ?? "") })
+            #expect(why?.sourceFile == "<stdin>")
+            #expect(why?.sourceLine == 2)
+            #expect(why?.errorField == "authors")
+        }
+    }
+
+    @Test func standardInputWithoutAKindIsAUsageError() async throws {
+        let run = try await runIngester(["publish", "--brokers", "127.0.0.1:1", "-"], stdin: "")
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("give --kind"))
+    }
+}
+
+/// Runs the built `ingester` executable with `arguments`, writing `stdin` to it; returns its status and stderr.
+func runIngester(_ arguments: [String], stdin: String) async throws -> (status: Int32, stderr: String) {
+    let process = Process()
+    process.executableURL = try IngesterProcess.productsDirectory().appendingPathComponent("ingester")
+    process.arguments = arguments
+    let input = Pipe()
+    let errors = Pipe()
+    process.standardInput = input
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = errors
+    try process.run()
+    input.fileHandleForWriting.write(Data(stdin.utf8))
+    try input.fileHandleForWriting.close()
+    let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stderr, as: UTF8.self))
 }

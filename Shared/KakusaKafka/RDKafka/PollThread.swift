@@ -8,9 +8,13 @@ final class PollThread: @unchecked Sendable {
     private let finished = NSCondition()
     private var done = false
     private let poll: @Sendable () -> Void
+    private let wake: @Sendable () -> Void
 
-    init(name: String, poll: @escaping @Sendable () -> Void) {
+    /// - Parameter wake: makes a poll in progress return early (`rd_kafka_yield`), so `stop` need not wait
+    ///   out the poll's timeout.
+    init(name: String, wake: @escaping @Sendable () -> Void = {}, poll: @escaping @Sendable () -> Void) {
         self.poll = poll
+        self.wake = wake
         let thread = Thread { [self] in loop() }
         thread.name = name
         thread.start()
@@ -27,6 +31,7 @@ final class PollThread: @unchecked Sendable {
     /// Asks the loop to end and waits until it has.
     func stop() {
         stopping.store(true, ordering: .releasing)
+        wake()
         finished.lock()
         while !done { finished.wait() }
         finished.unlock()
