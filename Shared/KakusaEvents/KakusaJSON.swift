@@ -23,7 +23,11 @@ public enum KakusaJSON {
         do {
             value = try decode(type, from: bytes)
         } catch {
-            throw ValidationFailure(issues: [ValidationIssue(decodingError: error)])
+            var issue = ValidationIssue(decodingError: error)
+            if issue.code == "invalid_json", let where_ = JSONSyntax.firstError(in: bytes) {
+                issue.reason = "is not valid JSON: \(where_)"
+            }
+            throw ValidationFailure(issues: [issue])
         }
         let issues = value.validate()
         guard issues.isEmpty else { throw ValidationFailure(issues: issues) }

@@ -62,4 +62,28 @@ import Testing
                 + #""announced_on":"2025-02-30"}"#)
         #expect(issues.map(\.code) == ["empty", "invalid_date"])
     }
+
+    @Test(arguments: [
+        ("this is not JSON", "is not valid JSON: unexpected 't' at column 1: expected a value"),
+        (#"{"company":"X""#, "is not valid JSON: the text ends at the end (column 15): expected ',' or '}'"),
+        (#"{"company" "X"}"#, "is not valid JSON: unexpected '\"' at column 12: expected ':' after the member name"),
+        (#"{"amount":NaN}"#, "is not valid JSON: unexpected 'N' at column 11: expected a value"),
+        (#"{"a":1} x"#, "is not valid JSON: unexpected 'x' at column 9: expected the end of the text"),
+        (#"{"company":"\x"}"#, #"is not valid JSON: unexpected 'x' at column 14: expected one of"#),
+    ])
+    func badJSONSaysWhereAndWhatWasExpected(json: String, reason: String) {
+        let issues = failure(json)
+        #expect(issues.count == 1)
+        #expect(issues.first?.code == "invalid_json")
+        #expect(issues.first?.reason.hasPrefix(reason) == true, "\(issues)")
+    }
+
+    @Test func deepNestingIsRefusedWithoutRecursingForever() {
+        let deep = String(repeating: "[", count: 100_000)
+        #expect(JSONSyntax.firstError(in: Array(deep.utf8))?.contains("nesting deeper than 512") == true)
+    }
+
+    @Test func validJSONHasNoSyntaxError() {
+        #expect(JSONSyntax.firstError(in: Array(#"{"a":[1,-2.5e3,"\u00e9\n",true,false,null,{}]}"#.utf8)) == nil)
+    }
 }
