@@ -203,6 +203,8 @@ public struct KafkaConsumerMessages: AsyncSequence, Sendable {
 final class ConsumerPoller: @unchecked Sendable {
     private unowned let consumer: KafkaConsumer
     private var topicNames: [OpaquePointer: String] = [:]
+    /// The topic of the previous record: batches come a partition at a time, so this spares most lookups.
+    private var lastTopic: (handle: OpaquePointer, name: String)?
     private var raw: [UnsafeMutablePointer<rd_kafka_message_t>?] = []
     /// The consumer queue (all assigned partitions, rebalances and errors), released with the poller.
     private let queue: UnsafeHandle
@@ -259,8 +261,11 @@ final class ConsumerPoller: @unchecked Sendable {
     private func convert(_ raw: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaMessage {
         let m = raw.pointee
         let topic: String
-        if let rkt = m.rkt, let cached = topicNames[rkt] {
+        if let rkt = m.rkt, let lastTopic, lastTopic.handle == rkt {
+            topic = lastTopic.name
+        } else if let rkt = m.rkt, let cached = topicNames[rkt] {
             topic = cached
+            lastTopic = (rkt, cached)
         } else {
             topic = String(cString: rd_kafka_topic_name(m.rkt))
             if let rkt = m.rkt { topicNames[rkt] = topic }
