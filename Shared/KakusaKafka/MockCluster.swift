@@ -74,7 +74,8 @@ public final class MockCluster: @unchecked Sendable {
             let named = withUnsafeMutablePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
             }
-            guard named == 0, address.sin_family == sa_family_t(AF_INET), ports.contains(UInt16(bigEndian: address.sin_port))
+            guard named == 0, address.sin_family == sa_family_t(AF_INET),
+                ports.contains(UInt16(bigEndian: address.sin_port))
             else { continue }
             var on: Int32 = 1
             _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))

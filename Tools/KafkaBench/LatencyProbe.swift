@@ -20,6 +20,8 @@ struct LatencyProbe: AsyncParsableCommand {
     @Option(help: "milliseconds between records") var intervalMs = 20
     @Option(help: "linger.ms of both producers") var lingerMs = 5
     @Option(help: "fetch.wait.max.ms of both consumers (librdkafka's default: 500)") var fetchWaitMs: Int?
+    @Option(help: "librdkafka debug contexts of the transactional producer only (with --verbose)")
+    var txnDebug: String?
     @Flag(help: "log at debug level (with KAFKA_DEBUG=eos,msg: librdkafka's own timeline)") var verbose = false
 
     func run() async throws {
@@ -33,9 +35,11 @@ struct LatencyProbe: AsyncParsableCommand {
         let plain = try KafkaProducer(
             configuration: KafkaProducerConfiguration(kafka: kafka, clientID: "probe", lingerMilliseconds: lingerMs),
             logger: logger)
+        var txnKafka = kafka
+        if let txnDebug { txnKafka.properties["debug"] = txnDebug }
         let transactional = try KafkaProducer(
             configuration: KafkaProducerConfiguration(
-                kafka: kafka, clientID: "probe-txn", transactionalID: "probe-\(run)", lingerMilliseconds: lingerMs),
+                kafka: txnKafka, clientID: "probe-txn", transactionalID: "probe-\(run)", lingerMilliseconds: lingerMs),
             logger: logger)
         let hopConsumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(
@@ -110,7 +114,8 @@ struct LatencyProbe: AsyncParsableCommand {
                 timeline.mark(i, .acked, .now)
             }
             let deadline = ContinuousClock.now + .seconds(20)
-            while ContinuousClock.now < deadline, (0..<count).contains(where: { timeline.instant($0, .outRead) == nil }) {
+            func missing() -> Bool { (0..<count).contains { timeline.instant($0, .outRead) == nil } }
+            while ContinuousClock.now < deadline, missing() {
                 try await Task.sleep(for: .milliseconds(20))
             }
             group.cancelAll()
@@ -142,7 +147,8 @@ struct LatencyProbe: AsyncParsableCommand {
             }
             func p(_ q: Double) -> Double { values[min(values.count - 1, Int(q * Double(values.count)))] }
             print("  \(name.padding(toLength: 40, withPad: " ", startingAt: 0))"
-                + String(format: " p50 %7.2f  p99 %7.2f  max %7.2f  (n=%d)", p(0.5), p(0.99), values.last!, values.count))
+                + String(
+                    format: " p50 %7.2f  p99 %7.2f  max %7.2f  (n=%d)", p(0.5), p(0.99), values.last!, values.count))
         }
     }
 }
