@@ -22,6 +22,7 @@ struct LatencyProbe: AsyncParsableCommand {
     @Option(help: "fetch.wait.max.ms of both consumers (librdkafka's default: 500)") var fetchWaitMs: Int?
     @Option(help: "librdkafka debug contexts of the transactional producer only (with --verbose)")
     var txnDebug: String?
+    @Flag(help: "send the offsets while the records are in flight (the commit waits for them)") var overlap = false
     @Flag(help: "log at debug level (with KAFKA_DEBUG=eos,msg: librdkafka's own timeline)") var verbose = false
 
     func run() async throws {
@@ -74,12 +75,14 @@ struct LatencyProbe: AsyncParsableCommand {
                     try transactional.beginTransaction()
                     let begun = ContinuousClock.now
                     let out = batch.map { ProducerMessage(topic: output, key: $0.key, value: $0.value) }
-                    try await transactional.submit(out).wait().throwIfFailed()
+                    let pending = try await transactional.submit(out)
+                    if !overlap { try await pending.wait().throwIfFailed() }
                     let acked = ContinuousClock.now
                     try await transactional.sendOffsetsToTransaction(batch.nextOffsets, consumer: hopConsumer)
                     let offsetsSent = ContinuousClock.now
                     try await transactional.commitTransaction()
                     let committed = ContinuousClock.now
+                    try await pending.wait().throwIfFailed()
                     hopConsumer.commitAsync(batch.nextOffsets)
                     for i in ids {
                         timeline.mark(i, .txnBegun, begun)
