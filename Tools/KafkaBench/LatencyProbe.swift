@@ -22,6 +22,8 @@ struct LatencyProbe: AsyncParsableCommand {
     @Option(help: "fetch.wait.max.ms of both consumers (librdkafka's default: 500)") var fetchWaitMs: Int?
     @Option(help: "librdkafka debug contexts of the transactional producer only (with --verbose)")
     var txnDebug: String?
+    @Flag(help: "like the aggregator: once the outputs are acknowledged, also write a changelog to a second topic")
+    var changelog = false
     @Flag(help: "send the offsets while the records are in flight (the commit waits for them)") var overlap = false
     @Flag(help: "log at debug level (with KAFKA_DEBUG=eos,msg: librdkafka's own timeline)") var verbose = false
 
@@ -33,6 +35,7 @@ struct LatencyProbe: AsyncParsableCommand {
         let run = UUID().uuidString.prefix(8)
         let input = "probe-in-\(run)"
         let output = "probe-out-\(run)"
+        let stateTopic = "probe-state-\(run)"
         let plain = try KafkaProducer(
             configuration: KafkaProducerConfiguration(kafka: kafka, clientID: "probe", lingerMilliseconds: lingerMs),
             logger: logger)
@@ -53,6 +56,7 @@ struct LatencyProbe: AsyncParsableCommand {
         // Create both topics (the mock auto-creates them) before the consumers subscribe.
         try await plain.send(ProducerMessage(topic: input, key: "warm", value: "-1"))
         try await plain.send(ProducerMessage(topic: output, key: "warm", value: "-1"))
+        try await plain.send(ProducerMessage(topic: stateTopic, key: "warm", value: "-1"))
         try await transactional.initTransactions()
 
         let timeline = Timeline()
@@ -77,6 +81,10 @@ struct LatencyProbe: AsyncParsableCommand {
                     let out = batch.map { ProducerMessage(topic: output, key: $0.key, value: $0.value) }
                     let pending = try await transactional.submit(out)
                     if !overlap { try await pending.wait().throwIfFailed() }
+                    if changelog {
+                        let state = batch.map { ProducerMessage(topic: stateTopic, key: $0.key, value: $0.value) }
+                        try await transactional.submit(state).wait().throwIfFailed()
+                    }
                     let acked = ContinuousClock.now
                     try await transactional.sendOffsetsToTransaction(batch.nextOffsets, consumer: hopConsumer)
                     let offsetsSent = ContinuousClock.now
@@ -133,7 +141,7 @@ struct LatencyProbe: AsyncParsableCommand {
             ("produce → ack (plain producer)", .sent, .acked),
             ("ack → read by the hop consumer", .acked, .hopRead),
             ("read → transaction begun", .hopRead, .txnBegun),
-            ("txn: submit → ack", .txnBegun, .txnAcked),
+            ("txn: submit → ack (+ changelog)", .txnBegun, .txnAcked),
             ("txn: send offsets", .txnAcked, .txnOffsetsSent),
             ("txn: commit", .txnOffsetsSent, .txnCommitted),
             ("commit → read by the output consumer", .txnCommitted, .outRead),
