@@ -21,7 +21,9 @@ struct Aggregator {
             logger: logger)
         producer = try KafkaProducer(
             configuration: KafkaProducerConfiguration(
-                kafka: settings.kafka, clientID: "kakusa-aggregator", transactionalID: settings.transactionalID),
+                kafka: settings.kafka, clientID: "kakusa-aggregator", transactionalID: settings.transactionalID,
+                // Each batch waits for its records' acknowledgements before committing: lingering only adds latency.
+                lingerMilliseconds: 0),
             logger: logger)
         view = StateView()
         service = AggregatorService(

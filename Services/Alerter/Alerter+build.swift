@@ -22,7 +22,9 @@ func buildApplication(
         logger: logger)
     let producer = try KafkaProducer(
         configuration: KafkaProducerConfiguration(
-            kafka: configuration.kafka, clientID: "kakusa-alerter", transactionalID: "\(group)-rules"),
+            kafka: configuration.kafka, clientID: "kakusa-alerter", transactionalID: "\(group)-rules",
+            // Each batch waits for its records' acknowledgements before committing: lingering only adds latency.
+            lingerMilliseconds: 0),
         logger: logger)
     let processor = AlertProcessor(
         rules: rules, topics: topics, kafka: configuration.kafka, group: group, consumer: consumer,

@@ -60,7 +60,8 @@ struct ObservedRecord: Sendable, Equatable {
         }
         let json: JSONValue
         do {
-            json = try JSONValue(encoding: record)
+            // The record as KakusaJSON writes it (as `JSONValue(encoding:)` would), read without `JSONDecoder`.
+            json = try JSONValueParser.parse(KakusaJSON.encode(record))
         } catch {
             throw ValidationFailure(issues: [ValidationIssue(decodingError: error)])
         }

@@ -13,7 +13,9 @@ func buildApplication(
     let readiness = Readiness()
     let producer = try KafkaProducer(
         configuration: KafkaProducerConfiguration(
-            kafka: configuration.kafka, clientID: "kakusa-ingester", messageTimeoutMilliseconds: 10_000),
+            kafka: configuration.kafka, clientID: "kakusa-ingester",
+            // A request waits for its records' acknowledgement: 1 ms still lets concurrent requests share a batch.
+            lingerMilliseconds: 1, messageTimeoutMilliseconds: 10_000),
         logger: logger)
     let probe = KafkaProbe(
         producer: producer, readiness: readiness, brokers: configuration.kafka.bootstrapServers, logger: logger)

@@ -5,6 +5,31 @@ public enum Slug {
     /// Lower-cases `name` (after NFKC, so full-width `Ａ` is `a`), keeps letters and digits of any script,
     /// turns every run of anything else into one `-`, and trims `-` from both ends.
     public static func make(_ name: String) -> String {
+        asciiSlug(name) ?? unicodeSlug(name)
+    }
+
+    /// The same for an ASCII name, where NFKC changes nothing and only `A-Z`, `a-z`, `0-9` are letters or digits;
+    /// nil for anything else. Normalising every name through Foundation was 9% of the aggregator's CPU.
+    static func asciiSlug(_ name: String) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(name.utf8.count)
+        var pendingDash = false
+        for byte in name.utf8 {
+            switch byte {
+            case 0x80...: return nil
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                if pendingDash && !bytes.isEmpty { bytes.append(UInt8(ascii: "-")) }
+                pendingDash = false
+                bytes.append(byte | (byte <= UInt8(ascii: "Z") && byte >= UInt8(ascii: "A") ? 0x20 : 0))
+            default:
+                pendingDash = true
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func unicodeSlug(_ name: String) -> String {
         var slug = ""
         var pendingDash = false
         for character in name.precomposedStringWithCompatibilityMapping.lowercased() {

@@ -179,7 +179,9 @@ public struct KafkaConsumerMessages: AsyncSequence, Sendable {
             return batch[index]
         }
 
-        /// Everything already polled, at least one record; nil at the end. For readers that work in batches.
+        /// Everything already polled, at least one record and at most `maxBatchSize` (more only when one poll round
+        /// held more); nil at the end. For readers that work in batches: the poll rounds buffered while the reader
+        /// was busy come as one batch, so a reader that commits a transaction per batch catches up in one.
         public mutating func nextBatch() async throws -> [KafkaMessage]? {
             if index < batch.count {
                 defer { batch = []; index = 0 }
@@ -187,14 +189,24 @@ public struct KafkaConsumerMessages: AsyncSequence, Sendable {
             }
             while true {
                 guard let taken = try await consumer.handoff.take() else { return nil }
-                guard taken.epoch == consumer.seekEpoch.load(ordering: .sequentiallyConsistent) else { continue }
-                let assignment = consumer.client.assignment
-                var messages = taken.messages
-                if taken.generation != assignment.generation {
-                    messages.removeAll { !assignment.partitions.contains($0.topicPartition) }
+                var messages = usable(taken)
+                let limit = consumer.configuration.maxBatchSize
+                while messages.count < limit, let more = consumer.handoff.takeBuffered(maxCount: limit - messages.count) {
+                    messages += usable(more)
                 }
                 if !messages.isEmpty { return messages }
             }
+        }
+
+        /// The batch's records that are still to be read: none after a rewind, none of partitions lost since.
+        private func usable(_ taken: MessageHandoff.Batch) -> [KafkaMessage] {
+            guard taken.epoch == consumer.seekEpoch.load(ordering: .sequentiallyConsistent) else { return [] }
+            let assignment = consumer.client.assignment
+            var messages = taken.messages
+            if taken.generation != assignment.generation {
+                messages.removeAll { !assignment.partitions.contains($0.topicPartition) }
+            }
+            return messages
         }
     }
 }

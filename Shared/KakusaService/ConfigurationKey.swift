@@ -6,6 +6,8 @@ import KakusaKafka
 /// counts as unset, so a compose file may write `KAKUSA_RULES=${KAKUSA_RULES:-}`. Keys marked with a service are
 /// read only by that service; the common keys are read by all three through ``CommonOptions``.
 /// The librdkafka pass-through (`KAFKA_SECURITY_PROTOCOL`, SASL, TLS, …) is described by `KafkaConfiguration`.
+/// One pass-through property has a Kakusa default: `KAFKA_FETCH_WAIT_MAX_MS` is 10 ms when every bootstrap server
+/// is on loopback (the devbroker), librdkafka's 500 ms otherwise (see `ServiceConfiguration`).
 ///
 /// | environment               | flag             | default                                    | used by    |
 /// |---------------------------|------------------|--------------------------------------------|------------|

@@ -76,6 +76,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
         if kafka.bootstrapServers.isEmpty {
             kafka.bootstrapServers = KafkaConfiguration.defaultBootstrapServers
         }
+        if kafka.properties["fetch.wait.max.ms"] == nil, isLoopbackOnly(kafka.bootstrapServers) {
+            kafka.properties["fetch.wait.max.ms"] = String(loopbackFetchWaitMilliseconds)
+        }
         return ServiceConfiguration(
             service: service,
             kafka: kafka,
@@ -87,6 +90,24 @@ public struct ServiceConfiguration: Sendable, Equatable {
             shutdownTimeout: timeout,
             environment: environment
         )
+    }
+
+    /// Consumers' `fetch.wait.max.ms` when every bootstrap server is on this machine (the devbroker) and
+    /// `KAFKA_FETCH_WAIT_MAX_MS` is not set. librdkafka's mock cluster holds an empty fetch for the whole wait even
+    /// when records arrive meanwhile, so with librdkafka's 500 ms every consumer hop waited up to half a second.
+    /// A real broker answers as soon as records arrive: there the wait only paces idle polling, and stays 500 ms.
+    static let loopbackFetchWaitMilliseconds = 10
+
+    /// Whether every `host:port` of a bootstrap list is a loopback address.
+    static func isLoopbackOnly(_ bootstrapServers: String) -> Bool {
+        let servers = bootstrapServers.split(separator: ",").map { $0.filter { !$0.isWhitespace } }
+        return !servers.isEmpty && servers.allSatisfy { server in
+            // `PLAINTEXT://host:port`: the host follows the last '/'.
+            let address = server.lastIndex(of: "/").map { server[server.index(after: $0)...] } ?? Substring(server)
+            let host = address.lastIndex(of: ":").map { address[..<$0] } ?? address
+            let bare = host.hasPrefix("[") && host.hasSuffix("]") ? host.dropFirst().dropLast() : host
+            return bare == "localhost" || bare == "::1" || bare.hasPrefix("127.")
+        }
     }
 
     /// A service-specific key (``ConfigurationKey/fxRates``, ``ConfigurationKey/rules``, …):

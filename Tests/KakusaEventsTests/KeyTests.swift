@@ -1,5 +1,6 @@
-import KakusaEvents
 import Testing
+
+@testable import KakusaEvents
 
 @Suite struct KeyTests {
     @Test(arguments: [
@@ -29,5 +30,22 @@ import Testing
 
     @Test func stockMoveDayIsTheDateAsWritten() {
         #expect(Samples.nvidia.day == "2025-01-27")
+    }
+}
+
+@Suite struct SlugFastPathTests {
+    @Test func asciiNamesGetTheSameSlugAsTheUnicodePath() {
+        var names = ["Moonshot AI", "  Carnegie   Mellon -- University ", "01.AI", "!!!", "", "a", "Z9", "x\u{7F}y"]
+        names.append(String(decoding: (0..<128).map { UInt8($0) }, as: UTF8.self))
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            let length = Int.random(in: 0...24, using: &generator)
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0..<128, using: &generator) }
+            names.append(String(decoding: bytes, as: UTF8.self))
+        }
+        for name in names {
+            #expect(Slug.asciiSlug(name) == Slug.unicodeSlug(name), "\(name.debugDescription)")
+        }
+        #expect(Slug.asciiSlug("Zürich") == nil)
     }
 }

@@ -91,6 +91,20 @@ struct ServiceConfigurationTests {
         #expect(configuration.kafka.properties["security.protocol"] == "SASL_SSL")
     }
 
+    @Test(arguments: [
+        ("127.0.0.1:41234", "10"), ("localhost:9092,127.0.0.2:9093", "10"), ("[::1]:9092", "10"),
+        ("PLAINTEXT://127.0.0.1:9092", "10"), ("kafka:9092", nil), ("127.0.0.1:9092,broker2:9092", nil),
+        ("10.0.0.127:9092", nil),
+    ])
+    func consumersOnALoopbackBrokerWaitBrieflyForRecords(brokers: String, expected: String?) throws {
+        let configuration = try ServiceConfiguration.resolve(
+            service: .alerter, environment: ["KAFKA_BROKERS": brokers])
+        #expect(configuration.kafka.properties["fetch.wait.max.ms"] == expected)
+        let chosen = try ServiceConfiguration.resolve(
+            service: .alerter, environment: ["KAFKA_BROKERS": brokers, "KAFKA_FETCH_WAIT_MAX_MS": "100"])
+        #expect(chosen.kafka.properties["fetch.wait.max.ms"] == "100")
+    }
+
     @Test func invalidValuesNameTheKeyAndWhatIsExpected() throws {
         let error = #expect(throws: ConfigurationError.self) {
             try ServiceConfiguration.resolve(service: .ingester, environment: ["KAKUSA_HTTP_PORT": "80000"])

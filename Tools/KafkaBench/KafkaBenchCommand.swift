@@ -9,7 +9,7 @@ import Logging
 struct KafkaBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kafka-bench", abstract: "Throughput of the Kakusa Kafka layer.",
-        subcommands: [Produce.self, Consume.self])
+        subcommands: [Produce.self, Consume.self, LatencyProbe.self])
 
     struct Produce: AsyncParsableCommand {
         @Option var brokers: String

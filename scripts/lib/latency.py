@@ -44,7 +44,7 @@ def parse_args():
                    help="companies, shared out among the senders")
     p.add_argument("--drain", type=float, default=float(os.environ.get("DRAIN", 60)),
                    help="seconds to wait for the last alerts after the last send")
-    p.add_argument("--fetch-wait-ms", type=int, default=int(os.environ.get("LATENCY_FETCH_WAIT_MS", 5)),
+    p.add_argument("--fetch-wait-ms", type=int, default=int(os.environ.get("LATENCY_FETCH_WAIT_MS", 1)),
                    help="fetch.wait.max.ms of this script's own consumers (the devbroker's mock holds an empty "
                         "fetch that long even when records arrive meanwhile)")
     return p.parse_args()

@@ -74,6 +74,17 @@ final class MessageHandoff: @unchecked Sendable {
         }
     }
 
+    /// The next buffered batch if there is one and it holds at most `maxCount` records; never waits. For a
+    /// reader that takes everything already polled in one go.
+    func takeBuffered(maxCount: Int) -> Batch? {
+        condition.lock()
+        defer { condition.unlock() }
+        guard let first = batches.first, first.messages.count <= maxCount else { return nil }
+        batches.removeFirst()
+        condition.signal()
+        return first
+    }
+
     /// Drops what is buffered (after a rewind those records will be read again).
     func clear() {
         condition.lock()
