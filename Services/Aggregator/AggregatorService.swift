@@ -10,13 +10,15 @@ import Synchronization
 /// The aggregator's consume → derive → produce loop, exactly once per batch.
 ///
 /// On start it restores its state from the changelog (readiness `state` stays false until then), then takes the
-/// consumer's batches one at a time. Each batch is one transaction: the derived records, dead letters and
-/// repartitioned records, then the changelog records of the new state and of the applied input offsets, then the
-/// input offsets. An aborted transaction puts back the state from before the batch and rewinds the consumer.
+/// consumer's batches one at a time. Each batch is one transaction, written in three acknowledged steps: the derived
+/// records, dead letters and repartitioned records; then the changelog records of the new state; then those of the
+/// applied input offsets, and the input offsets. Before all of them, acknowledged first, it notes in the changelog
+/// where on each output partition the transaction can start writing.
 ///
-/// Within a transaction the outputs are acknowledged before the changelog is written: where transactions are not
-/// exact (the devbroker shows aborted and unfinished ones), a crash can then only repeat an output, under the same
-/// deterministic id, never lose one.
+/// On Kafka the transaction alone makes this exact. The devbroker shows the records of an aborted or unfinished
+/// transaction to every reader, so a crash in the middle of one leaves some of its outputs (and changelog records)
+/// visible. Hence the order above and, on every restore, a look at the output topics from the noted positions on
+/// (``PendingOutputs``): the batch is derived again and what is already there is not written twice. An aborted transaction is handled the same way: the state is restored and the consumer rewound.
 ///
 /// When the group gives this instance partitions it did not have, the state is read again from the changelog:
 /// the previous owner committed its last batch before letting them go.
@@ -34,6 +36,9 @@ final class AggregatorService: Service, Sendable {
     private let deadLettersOut = Counter(label: "kakusa_aggregator_records_out_total", dimensions: [("kind", "dead_letter")])
     private let transactions = Timer(label: "kakusa_aggregator_transaction_seconds")
     private let aborted = Counter(label: "kakusa_aggregator_transactions_aborted_total")
+    private let suppressedOut = Counter(label: "kakusa_aggregator_outputs_already_written_total")
+    /// Per input topic: high watermark − position, summed over the owned partitions.
+    private let lagGauges: [String: Gauge]
 
     static let readinessCheck = "state"
 
@@ -47,6 +52,9 @@ final class AggregatorService: Service, Sendable {
         self.view = view
         self.readiness = readiness
         self.logger = logger
+        lagGauges = Dictionary(uniqueKeysWithValues: settings.inputTopics.map {
+            ($0, Gauge(label: "kakusa_aggregator_consumer_lag_records", dimensions: [("topic", $0)]))
+        })
     }
 
     func run() async throws {
@@ -54,42 +62,64 @@ final class AggregatorService: Service, Sendable {
         let deriver = BatchDeriver(topics: settings.topics, rates: settings.rates)
         try await withGracefulShutdownHandler {
             // A SIGTERM while the broker is still away must not wait for the start-up calls' own timeouts.
-            guard var state = try await untilStopped({ try await self.start() }) else {
+            guard let started = try await untilStopped({ try await self.start() }) else {
                 logger.info("stopped before the state was restored")
                 return
             }
+            var (state, pending) = started.restored
+            let outputPartitions = started.outputPartitions
+            var noted = state.outputEnds[settings.transactionalID] ?? [:]
             var restoredFor = consumer.assignedPartitions
             view.publish(state)
             readiness.set(Self.readinessCheck, ready: true, reason: "state restored")
             while let batch = try await nextBatch() {
                 let assigned = consumer.assignedPartitions
                 if !assigned.isSubset(of: restoredFor) {
-                    state = try await restore()
+                    (state, pending) = try await restore()
+                    noted = state.outputEnds[settings.transactionalID] ?? [:]
                     view.publish(state)
                 }
                 restoredFor = assigned
-                let snapshot = state
-                let started = ContinuousClock.now
-                let result = deriver.derive(batch, state: &state)
+                let began = ContinuousClock.now
+                var next = state
+                let result = deriver.derive(batch, state: &next)
+                let outputs = pending.unwritten(result.outputs)
+                var starts: [TopicPartition: Int64] = [:]
                 do {
-                    try await commit(result, offsets: batch.nextOffsets)
+                    // No transaction of this instance is open: none of its later records can precede these ends.
+                    starts = try await producer.endOffsets(outputPartitions)
+                    starts.merge(pending.earliest) { min($0, $1) }
+                    let changed = starts.filter { noted[$0.key] != $0.value }
+                    try await commit(outputs, result, starts: changed, offsets: batch.nextOffsets)
                 } catch let error as KafkaError where error.code != .fatal {
-                    state = snapshot
                     aborted.increment()
-                    logger.warning("transaction aborted; rewinding", metadata: [LogKey.error: "\(error)"])
+                    logger.warning("transaction aborted; restoring and rewinding", metadata: [LogKey.error: "\(error)"])
                     try await consumer.rewindToCommitted()
                     try await Task.sleep(for: .milliseconds(200))
+                    (state, pending) = try await restore()
+                    noted = state.outputEnds[settings.transactionalID] ?? [:]
+                    view.publish(state)
                     continue
                 }
-                transactions.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+                state = next
+                noted = starts
+                pending.resolve(with: state)
+                transactions.recordNanoseconds((ContinuousClock.now - began).nanoseconds)
                 recordsIn.increment(by: batch.count)
                 recordsSkipped.increment(by: result.skipped)
                 derivedOut.increment(by: result.derived)
                 deadLettersOut.increment(by: result.deadLetters)
+                if outputs.count < result.outputs.count {
+                    suppressedOut.increment(by: result.outputs.count - outputs.count)
+                    logger.info(
+                        "outputs already written before the restart left out",
+                        metadata: ["count": "\(result.outputs.count - outputs.count)"])
+                }
                 if result.deadLetters > 0 {
                     logger.warning("records dead-lettered", metadata: ["count": "\(result.deadLetters)"])
                 }
                 view.publish(state)
+                updateLag()
             }
         } onGracefulShutdown: {
             self.stop.fire()
@@ -97,11 +127,36 @@ final class AggregatorService: Service, Sendable {
         logger.info("aggregator stopped")
     }
 
-    /// Topics, transactions (fencing a predecessor with the same id), then the state.
-    private func start() async throws -> StateStore {
+    private struct Started: Sendable {
+        var restored: (StateStore, PendingOutputs)
+        var outputPartitions: [TopicPartition]
+    }
+
+    /// Topics, transactions (fencing a predecessor with the same id), the state, and the output partitions.
+    private func start() async throws -> Started {
         await ensureTopics()
         try await producer.initTransactions()
-        return try await restore()
+        let restored = try await restore()
+        let metadata = try await producer.metadata(timeout: .seconds(10))
+        let outputPartitions = settings.outputTopics.flatMap { topic in
+            (0..<Int32(metadata.topicPartitions[topic] ?? 0)).map { TopicPartition(topic: topic, partition: $0) }
+        }
+        return Started(restored: restored, outputPartitions: outputPartitions)
+    }
+
+    private func outputEndRecords(_ ends: [TopicPartition: Int64]) -> [ProducerMessage] {
+        ends.sorted { ($0.key.topic, $0.key.partition) < ($1.key.topic, $1.key.partition) }.map { partition, end in
+            ProducerMessage(
+                topic: settings.topics.aggregatorState,
+                key: Array(StateStore.outputEndKey(instance: settings.transactionalID, partition).utf8),
+                value: Array(String(end).utf8))
+        }
+    }
+
+    private func updateLag() {
+        var perTopic: [String: Int64] = [:]
+        for (partition, lag) in consumer.lag() { perTopic[partition.topic, default: 0] += lag }
+        for (topic, gauge) in lagGauges { gauge.record(perTopic[topic] ?? 0) }
     }
 
     /// The result of `operation`, or nil as soon as graceful shutdown begins (the operation is then left to end
@@ -128,14 +183,24 @@ final class AggregatorService: Service, Sendable {
         }
     }
 
-    /// One transaction: outputs (acknowledged), then the changelog (acknowledged), then the input offsets.
-    private func commit(_ result: BatchDeriver.Result, offsets: [TopicPartitionOffset]) async throws {
+    /// One transaction: where it can start writing outputs (changed ones only), outputs, state entries, applied
+    /// offsets, each acknowledged before the next is sent; then the input offsets.
+    private func commit(
+        _ outputs: [ProducerMessage], _ result: BatchDeriver.Result, starts: [TopicPartition: Int64],
+        offsets: [TopicPartitionOffset]
+    ) async throws {
         try await producer.withTransaction(consumer: consumer, offsets: { offsets }) {
-            if !result.outputs.isEmpty {
-                try await producer.submit(result.outputs).wait().throwIfFailed()
+            if !starts.isEmpty {
+                try await producer.submit(outputEndRecords(starts)).wait().throwIfFailed()
             }
-            if !result.changelog.isEmpty {
-                try await producer.submit(result.changelog).wait().throwIfFailed()
+            if !outputs.isEmpty {
+                try await producer.submit(outputs).wait().throwIfFailed()
+            }
+            if !result.stateRecords.isEmpty {
+                try await producer.submit(Array(result.stateRecords)).wait().throwIfFailed()
+            }
+            if !result.offsetRecords.isEmpty {
+                try await producer.submit(Array(result.offsetRecords)).wait().throwIfFailed()
             }
         }
     }
@@ -160,24 +225,39 @@ final class AggregatorService: Service, Sendable {
         }
     }
 
-    /// The state as the changelog has it now.
-    private func restore() async throws -> StateStore {
+    /// The state as the changelog has it now, and the outputs written from input it has not applied.
+    private func restore() async throws -> (StateStore, PendingOutputs) {
         let started = ContinuousClock.now
-        let messages = try await KafkaTopicReader(kafka: settings.kafka)
-            .readAll(topic: settings.topics.aggregatorState, logger: logger)
+        let reader = KafkaTopicReader(kafka: settings.kafka)
+        let messages = try await reader.readAll(topic: settings.topics.aggregatorState, logger: logger)
         let count = messages.count
         var state = StateStore()
         var unknown = 0
         for message in messages where !state.restore(key: message.keyString ?? "", value: message.value) {
             unknown += 1
         }
+        let starts = state.unfinishedOutputStarts
+        let logger = self.logger
+        let tail = try await withThrowingTaskGroup(of: [KafkaMessage].self) { group in
+            for topic in settings.outputTopics {
+                var from: [Int32: Int64] = [:]
+                for (partition, start) in starts where partition.topic == topic { from[partition.partition] = start }
+                group.addTask { try await reader.readAll(topic: topic, from: from, logger: logger) }
+            }
+            var all: [KafkaMessage] = []
+            for try await part in group { all += part }
+            return all
+        }
+        let pending = PendingOutputs(tail: tail, state: state)
         logger.info(
             "state restored",
             metadata: [
                 "records": "\(count)", "unreadable": "\(unknown)", "companies": "\(state.valuations.histories.count)",
-                "partitions": "\(state.appliedOffsets.count)", "ms": "\((ContinuousClock.now - started).milliseconds)",
+                "partitions": "\(state.appliedOffsets.count)", "output_tail": "\(tail.count)",
+                "output_pending": "\(pending.count)",
+                "ms": "\((ContinuousClock.now - started).milliseconds)",
             ])
-        return state
+        return (state, pending)
     }
 
     /// Creates the topics the aggregator writes and reads, where missing, on a real cluster (the devbroker creates

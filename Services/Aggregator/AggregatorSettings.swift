@@ -42,6 +42,14 @@ struct AggregatorSettings: Sendable {
             groupID: configuration.value(.aggregatorGroup) ?? "kakusa-aggregator", instanceID: instance)
     }
 
+    /// Every topic the aggregator writes, its state changelog aside.
+    var outputTopics: [String] {
+        [
+            topics.valuationChanges, topics.countryPaperTotals, topics.marketDays, topics.deadLetters,
+            topics.paperCountsByYear, topics.stockMovesByDate,
+        ]
+    }
+
     /// Every topic the group reads: the inputs and the repartition topics.
     var inputTopics: [String] {
         [topics.fundingRounds, topics.paperCounts, topics.stockMoves, topics.paperCountsByYear, topics.stockMovesByDate]

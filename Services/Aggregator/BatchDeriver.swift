@@ -19,8 +19,13 @@ struct BatchDeriver: Sendable {
     struct Result: Sendable {
         /// Derived records, dead letters and repartitioned records: written first.
         var outputs: [ProducerMessage] = []
-        /// State entries and applied offsets: written once the outputs are acknowledged.
+        /// State entries, then applied offsets (from `offsetRecordsStart` on): the entries are written once the
+        /// outputs are acknowledged, the offsets once the entries are, so that a visible offset record means its
+        /// batch is whole on the changelog even where an unfinished transaction shows.
         var changelog: [ProducerMessage] = []
+        var offsetRecordsStart = 0
+        var stateRecords: ArraySlice<ProducerMessage> { changelog[..<offsetRecordsStart] }
+        var offsetRecords: ArraySlice<ProducerMessage> { changelog[offsetRecordsStart...] }
         var derived = 0
         var deadLetters = 0
         var skipped = 0
@@ -33,6 +38,8 @@ struct BatchDeriver: Sendable {
         var daysBefore: [String: MarketDay?] = [:]
         var changelog: [String: [UInt8]] = [:]
         var appliedPartitions: Set<TopicPartition> = []
+        var yearInputs: [Int: KafkaHeader] = [:]
+        var dayInputs: [String: KafkaHeader] = [:]
 
         for message in batch {
             let partition = message.topicPartition
@@ -40,6 +47,8 @@ struct BatchDeriver: Sendable {
                 result.skipped += 1
                 continue
             }
+            let outputsBefore = result.outputs.count
+            let input = Self.inputHeader(message)
             let bytes = message.value ?? []
             switch message.topic {
             case topics.fundingRounds:
@@ -79,6 +88,7 @@ struct BatchDeriver: Sendable {
             case topics.paperCountsByYear:
                 if let count = decode(PaperCount.self, message, into: &result) {
                     if yearsBefore[count.year] == nil { yearsBefore[count.year] = state.papers.totals(year: count.year) }
+                    yearInputs[count.year] = input
                     if let entry = state.papers.apply(count) {
                         changelog[StateStore.key(entry)] = try? KakusaJSON.encode(entry)
                     }
@@ -87,6 +97,7 @@ struct BatchDeriver: Sendable {
                 if let move = decode(StockMove.self, message, into: &result) {
                     let usd = move.marketCapChange.flatMap { rates.usd($0) }
                     if daysBefore[move.day] == nil { daysBefore[move.day] = .some(state.markets.day(move.day)) }
+                    dayInputs[move.day] = input
                     if let entry = state.markets.apply(move, marketCapChangeUSD: usd) {
                         changelog[StateStore.key(entry)] = try? KakusaJSON.encode(entry)
                     }
@@ -94,6 +105,7 @@ struct BatchDeriver: Sendable {
             default:
                 break
             }
+            for index in outputsBefore..<result.outputs.count { result.outputs[index].headers.append(input) }
             state.appliedOffsets[partition] = message.offset
             appliedPartitions.insert(partition)
         }
@@ -102,25 +114,46 @@ struct BatchDeriver: Sendable {
             let after = state.papers.totals(year: year)
             guard after != before else { continue }
             for totals in after {
-                result.outputs.append(Self.record(totals, topic: topics.countryPaperTotals, source: source))
+                var record = Self.record(totals, topic: topics.countryPaperTotals, source: source)
+                if let input = yearInputs[year] { record.headers.append(input) }
+                result.outputs.append(record)
                 result.derived += 1
             }
         }
         for (date, before) in daysBefore.sorted(by: { $0.key < $1.key }) {
             guard let after = state.markets.day(date), after != before else { continue }
-            result.outputs.append(Self.record(after, topic: topics.marketDays, source: source))
+            var record = Self.record(after, topic: topics.marketDays, source: source)
+            if let input = dayInputs[date] { record.headers.append(input) }
+            result.outputs.append(record)
             result.derived += 1
         }
         let stateTopic = topics.aggregatorState
         for (key, value) in changelog.sorted(by: { $0.key < $1.key }) {
             result.changelog.append(ProducerMessage(topic: stateTopic, key: Array(key.utf8), value: value))
         }
+        result.offsetRecordsStart = result.changelog.count
         for partition in appliedPartitions.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
             guard let offset = state.appliedOffsets[partition] else { continue }
             result.changelog.append(
                 ProducerMessage(topic: stateTopic, key: Array(StateStore.offsetKey(partition).utf8), value: Array(String(offset).utf8)))
         }
         return result
+    }
+
+    /// The header naming the input record an output came from (for totals and days: the batch's last input of that
+    /// year or date), `<topic>:<partition>:<offset>`: after a crash, it tells whether an output already on a topic
+    /// came from input the state has applied (see ``PendingOutputs``).
+    static let inputHeaderKey = "kakusa.input"
+
+    static func inputHeader(_ message: KafkaMessage) -> KafkaHeader {
+        KafkaHeader(key: inputHeaderKey, value: "\(message.topic):\(message.partition):\(message.offset)")
+    }
+
+    /// The input position named by an `kakusa.input` header value.
+    static func inputPosition(_ value: String) -> (TopicPartition, Int64)? {
+        let parts = value.split(separator: ":")
+        guard parts.count == 3, let partition = Int32(parts[1]), let offset = Int64(parts[2]) else { return nil }
+        return (TopicPartition(topic: String(parts[0]), partition: partition), offset)
     }
 
     /// The record, or nil after adding a dead letter for it.
