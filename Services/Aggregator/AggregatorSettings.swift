@@ -15,8 +15,9 @@ struct AggregatorSettings: Sendable {
     var transactionalID: String
     /// Kafka's session timeout for the group member; nil keeps librdkafka's (or `KAFKA_SESSION_TIMEOUT_MS`).
     var sessionTimeoutMilliseconds: Int?
-    /// Records handed over per poll round, at most; one transaction each.
-    var maxBatchSize = 5000
+    /// Records handed over per poll round, at most; one transaction each. Under load a transaction takes everything
+    /// already fetched up to this, so its fixed cost (a few broker round trips) is shared by many records.
+    var maxBatchSize = 20_000
 
     init(
         kafka: KafkaConfiguration, topics: Topics, rates: FXRates, groupID: String = "kakusa-aggregator",

@@ -31,7 +31,7 @@ struct ValuationChanges: Sendable, Equatable {
         }
 
         /// The company slug.
-        var slug: String { Slug.make(company) }
+        var slug: String { Slugs.make(company) }
 
         fileprivate func precedes(_ other: Entry) -> Bool {
             (announcedOn, sequence) < (other.announcedOn, other.sequence)
@@ -53,7 +53,7 @@ struct ValuationChanges: Sendable, Equatable {
 
     /// Applies `round`, whose valuation is `valuationUSD` dollars.
     mutating func apply(_ round: FundingRound, valuationUSD: Double) -> Outcome {
-        let slug = round.key
+        let slug = Slugs.make(round.company)
         let id = round.effectiveID
         var history = histories[slug] ?? []
         if history.contains(where: { $0.fundingRoundID == id }) { return .duplicate }
