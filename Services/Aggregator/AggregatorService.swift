@@ -10,7 +10,7 @@ import Synchronization
 /// The aggregator's consume → derive → produce loop, exactly once per batch.
 ///
 /// On start it restores its state from the changelog (readiness `state` stays false until then), then takes the
-/// consumer's batches one at a time. Each batch is one transaction, written in three acknowledged steps: the derived
+/// consumer's batches one at a time. Each batch is one transaction, written in acknowledged steps: the derived
 /// records, dead letters and repartitioned records; then the changelog records of the new state; then those of the
 /// applied input offsets, and the input offsets. Before all of them, acknowledged first, it notes in the changelog
 /// where on each output partition the transaction can start writing.
@@ -18,7 +18,8 @@ import Synchronization
 /// On Kafka the transaction alone makes this exact. The devbroker shows the records of an aborted or unfinished
 /// transaction to every reader, so a crash in the middle of one leaves some of its outputs (and changelog records)
 /// visible. Hence the order above and, on every restore, a look at the output topics from the noted positions on
-/// (``PendingOutputs``): the batch is derived again and what is already there is not written twice. An aborted transaction is handled the same way: the state is restored and the consumer rewound.
+/// (``PendingOutputs``): the batch is derived again and what is already there is not written twice. An aborted
+/// transaction is handled the same way: the state is restored and the consumer rewound.
 ///
 /// When the group gives this instance partitions it did not have, the state is read again from the changelog:
 /// the previous owner committed its last batch before letting them go.
@@ -69,7 +70,7 @@ final class AggregatorService: Service, Sendable {
             var (state, pending) = started.restored
             let outputPartitions = started.outputPartitions
             var noted = state.outputEnds[settings.transactionalID] ?? [:]
-            var restoredFor = consumer.assignedPartitions
+            var restoredFor = started.restoredFor
             view.publish(state)
             readiness.set(Self.readinessCheck, ready: true, reason: "state restored")
             while let batch = try await nextBatch() {
@@ -129,19 +130,28 @@ final class AggregatorService: Service, Sendable {
 
     private struct Started: Sendable {
         var restored: (StateStore, PendingOutputs)
+        var restoredFor: Set<TopicPartition>
         var outputPartitions: [TopicPartition]
     }
 
-    /// Topics, transactions (fencing a predecessor with the same id), the state, and the output partitions.
+    /// Topics, transactions (fencing a predecessor with the same id), the first assignment, the state, and the
+    /// output partitions.
     private func start() async throws -> Started {
         await ensureTopics()
         try await producer.initTransactions()
+        // The group assigns partitions within seconds; restoring after that spares a second restore on the first
+        // batch. An instance left without partitions restores anyway after a while.
+        let deadline = ContinuousClock.now + .seconds(15)
+        while consumer.assignedPartitions.isEmpty && ContinuousClock.now < deadline && !stop.isFired {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let restoredFor = consumer.assignedPartitions
         let restored = try await restore()
         let metadata = try await producer.metadata(timeout: .seconds(10))
         let outputPartitions = settings.outputTopics.flatMap { topic in
             (0..<Int32(metadata.topicPartitions[topic] ?? 0)).map { TopicPartition(topic: topic, partition: $0) }
         }
-        return Started(restored: restored, outputPartitions: outputPartitions)
+        return Started(restored: restored, restoredFor: restoredFor, outputPartitions: outputPartitions)
     }
 
     private func outputEndRecords(_ ends: [TopicPartition: Int64]) -> [ProducerMessage] {
