@@ -1,5 +1,9 @@
 import Foundation
 import KakusaEvents
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 import KakusaKafka
 import Testing
 
@@ -101,6 +105,15 @@ import Testing
             if Set(changes.map(\.id)).isSuperset(of: expected.keys) { break }
             try await Task.sleep(for: .milliseconds(500))
         }
+        // Metrics of the restarted process: records in and out, consumer lag (caught up: 0), transaction times.
+        let metrics = try await second.metrics()
+        for name in [
+            "kakusa_aggregator_records_in_total ", "kakusa_aggregator_records_out_total{kind=\"derived\"} ",
+            "kakusa_aggregator_consumer_lag_records{topic=\"\(topics.fundingRounds)\"} 0",
+            "kakusa_aggregator_transaction_seconds_bucket{", "kakusa_aggregator_outputs_already_written_total ",
+        ] {
+            #expect(metrics.contains("\n" + name), "\(name) not in /metrics")
+        }
         // Graceful stop: the batch in hand is finished and committed; nothing can arrive after it.
         #expect(try await second.terminate() == 0)
         changes = try await reader.readAll(topic: topics.valuationChanges, logger: testLogger)
@@ -183,6 +196,16 @@ final class ExecutableUnderTest: @unchecked Sendable {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+    }
+
+    /// `GET /metrics` on the port the process logged.
+    func metrics() async throws -> String {
+        guard let match = output.firstMatch(of: /http server listening.*port[=":]+(\d+)/), let port = Int(match.1) else {
+            throw TimedOut(what: "the http port in the log")
+        }
+        let url = URL(string: "http://127.0.0.1:\(port)/metrics")!
+        let (data, _) = try await URLSession.shared.data(from: url)
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// SIGTERM, then the exit status (SIGKILL and nil after 30 s).
