@@ -133,7 +133,7 @@ struct BatchDeriver: Sendable {
             result.derived += 1
         }
         let stateTopic = topics.aggregatorState
-        for (key, value) in changelog.sorted(by: { $0.key < $1.key }) {
+        for (key, value) in changelog {  // one record per key, the last state of the batch
             result.changelog.append(ProducerMessage(topic: stateTopic, key: Array(key.utf8), value: value))
         }
         result.offsetRecordsStart = result.changelog.count

@@ -48,13 +48,16 @@ enum FastJSON {
         mutating func string() -> String? {
             guard expect(UInt8(ascii: "\"")) else { return nil }
             let start = i
+            var ascii = true
             while i < bytes.count {
                 let byte = bytes[i]
                 if byte == UInt8(ascii: "\"") {
                     defer { i += 1 }
-                    return String(validating: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
+                    let text = UnsafeBufferPointer(rebasing: bytes[start..<i])
+                    return ascii ? String(decoding: text, as: UTF8.self) : String(validating: text, as: UTF8.self)
                 }
                 if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+                if byte >= 0x80 { ascii = false }
                 i += 1
             }
             return nil
@@ -181,6 +184,11 @@ enum FastJSON {
         /// A string as `JSONEncoder` writes it with `.withoutEscapingSlashes`.
         mutating func string(_ value: String) {
             bytes.append(UInt8(ascii: "\""))
+            if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                bytes.append(contentsOf: value.utf8)
+                bytes.append(UInt8(ascii: "\""))
+                return
+            }
             for byte in value.utf8 {
                 switch byte {
                 case UInt8(ascii: "\""): raw("\\\"")

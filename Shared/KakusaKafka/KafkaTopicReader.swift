@@ -74,6 +74,9 @@ public struct KafkaTopicReader: Sendable {
         properties["enable.partition.eof"] = "true"
         properties["isolation.level"] = isolationLevel.rawValue
         properties["auto.offset.reset"] = "earliest"
+        // The reader stops at the end: a broker holding an empty fetch open for 500 ms (the default) only delays
+        // the end-of-partition news that ends it (a restore of empty topics took 2 s instead of 0.2 s).
+        if properties["fetch.wait.max.ms"] == nil { properties["fetch.wait.max.ms"] = "10" }
 
         let conf = rd_kafka_conf_new()
         var errstr = [CChar](repeating: 0, count: 512)
