@@ -75,9 +75,18 @@ final class AggregatorService: Service, Sendable {
             var restoredFor = started.restoredFor
             view.publish(state)
             readiness.set(Self.readinessCheck, ready: true, reason: "state restored")
+            // The transaction of the previous batch, still committing while this one is derived (one at a time).
+            var inFlight: InFlight?
             while let batch = try await nextBatch() {
                 let assigned = consumer.assignedPartitions
                 if !assigned.isSubset(of: restoredFor) {
+                    if let previous = inFlight {
+                        inFlight = nil
+                        if let started = try await settle(previous, pending: &pending, noted: &noted) {
+                            (state, pending, noted) = started
+                            continue
+                        }
+                    }
                     (state, pending) = try await restore()
                     noted = state.outputEnds[settings.transactionalID] ?? [:]
                     view.publish(state)
@@ -88,46 +97,83 @@ final class AggregatorService: Service, Sendable {
                 let result = deriver.derive(batch, state: &state)
                 let outputs = pending.unwritten(result.outputs)
                 derivations.recordNanoseconds((ContinuousClock.now - began).nanoseconds)
-                var starts: [TopicPartition: Int64] = [:]
-                do {
+                if let previous = inFlight {
+                    inFlight = nil
+                    if let restarted = try await settle(previous, pending: &pending, noted: &noted) {
+                        // The previous transaction aborted: this batch is read again after the rewind.
+                        (state, pending, noted) = restarted
+                        continue
+                    }
+                }
+                let snapshot = state
+                let starts = pending.earliest
+                let notedNow = noted
+                let offsets = batch.nextOffsets
+                let count = batch.count
+                let task = Task { () throws -> [TopicPartition: Int64] in
                     // No transaction of this instance is open: none of its later records can precede these ends.
-                    starts = try await producer.endOffsets(outputPartitions)
-                    starts.merge(pending.earliest) { min($0, $1) }
-                    let changed = starts.filter { noted[$0.key] != $0.value }
-                    try await commit(outputs, result, starts: changed, offsets: batch.nextOffsets)
-                } catch let error as KafkaError where error.code != .fatal {
-                    aborted.increment()
-                    logger.warning("transaction aborted; restoring and rewinding", metadata: [LogKey.error: "\(error)"])
-                    try await consumer.rewindToCommitted()
-                    try await Task.sleep(for: .milliseconds(200))
-                    (state, pending) = try await restore()
-                    noted = state.outputEnds[settings.transactionalID] ?? [:]
-                    view.publish(state)
-                    continue
+                    var ends = try await self.producer.endOffsets(outputPartitions)
+                    ends.merge(starts) { min($0, $1) }
+                    try await self.commit(outputs, result, starts: ends.filter { notedNow[$0.key] != $0.value }, offsets: offsets)
+                    self.committed(result, count: count, written: outputs.count, began: began, state: snapshot)
+                    return ends
                 }
-                noted = starts
-                pending.resolve(with: state)
-                transactions.recordNanoseconds((ContinuousClock.now - began).nanoseconds)
-                recordsIn.increment(by: batch.count)
-                recordsSkipped.increment(by: result.skipped)
-                derivedOut.increment(by: result.derived)
-                deadLettersOut.increment(by: result.deadLetters)
-                if outputs.count < result.outputs.count {
-                    suppressedOut.increment(by: result.outputs.count - outputs.count)
-                    logger.info(
-                        "outputs already written before the restart left out",
-                        metadata: ["count": "\(result.outputs.count - outputs.count)"])
-                }
-                if result.deadLetters > 0 {
-                    logger.warning("records dead-lettered", metadata: ["count": "\(result.deadLetters)"])
-                }
-                view.publish(state)
-                updateLag()
+                inFlight = InFlight(task: task, applied: state.appliedOffsets)
+            }
+            if let previous = inFlight {
+                _ = try await settle(previous, pending: &pending, noted: &noted)
             }
         } onGracefulShutdown: {
             self.stop.fire()
         }
         logger.info("aggregator stopped")
+    }
+
+    /// A batch's transaction under way, and the input offsets applied once it commits.
+    private struct InFlight {
+        var task: Task<[TopicPartition: Int64], any Error>
+        var applied: [TopicPartition: Int64]
+    }
+
+    /// Waits for the transaction in flight. Committed: notes its output ends, resolves pending outputs, returns nil.
+    /// Aborted: rewinds the consumer and returns the state restored from the changelog.
+    private func settle(
+        _ inFlight: InFlight, pending: inout PendingOutputs, noted: inout [TopicPartition: Int64]
+    ) async throws -> (StateStore, PendingOutputs, [TopicPartition: Int64])? {
+        do {
+            noted = try await inFlight.task.value
+            pending.resolve(applied: inFlight.applied)
+            return nil
+        } catch let error as KafkaError where error.code != .fatal {
+            aborted.increment()
+            logger.warning("transaction aborted; restoring and rewinding", metadata: [LogKey.error: "\(error)"])
+            try await consumer.rewindToCommitted()
+            try await Task.sleep(for: .milliseconds(200))
+            let (state, pending) = try await restore()
+            view.publish(state)
+            return (state, pending, state.outputEnds[settings.transactionalID] ?? [:])
+        }
+    }
+
+    /// Metrics, logs and the query view after a batch's transaction committed.
+    private func committed(
+        _ result: BatchDeriver.Result, count: Int, written: Int, began: ContinuousClock.Instant, state: StateStore
+    ) {
+        transactions.recordNanoseconds((ContinuousClock.now - began).nanoseconds)
+        recordsIn.increment(by: count)
+        recordsSkipped.increment(by: result.skipped)
+        derivedOut.increment(by: result.derived)
+        deadLettersOut.increment(by: result.deadLetters)
+        if written < result.outputs.count {
+            suppressedOut.increment(by: result.outputs.count - written)
+            logger.info(
+                "outputs already written before the restart left out", metadata: ["count": "\(result.outputs.count - written)"])
+        }
+        if result.deadLetters > 0 {
+            logger.warning("records dead-lettered", metadata: ["count": "\(result.deadLetters)"])
+        }
+        view.publish(state)
+        updateLag()
     }
 
     private struct Started: Sendable {

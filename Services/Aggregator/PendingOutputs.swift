@@ -57,10 +57,10 @@ struct PendingOutputs: Sendable {
     }
 
     /// Drops the entries whose input is now applied (their batch committed, with or without writing them again).
-    mutating func resolve(with state: StateStore) {
+    mutating func resolve(applied: [TopicPartition: Int64]) {
         guard !entries.isEmpty else { return }
         for (identity, list) in entries {
-            let left = list.filter { !state.isApplied($0.input, offset: $0.inputOffset) }
+            let left = list.filter { $0.inputOffset > applied[$0.input] ?? -1 }
             entries[identity] = left.isEmpty ? nil : left
         }
     }
