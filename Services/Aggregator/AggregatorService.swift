@@ -114,7 +114,8 @@ final class AggregatorService: Service, Sendable {
                     // No transaction of this instance is open: none of its later records can precede these ends.
                     var ends = try await self.producer.endOffsets(outputPartitions)
                     ends.merge(starts) { min($0, $1) }
-                    try await self.commit(outputs, result, starts: ends.filter { notedNow[$0.key] != $0.value }, offsets: offsets)
+                    let changed = ends.filter { notedNow[$0.key] != $0.value }
+                    try await self.commit(outputs, result, starts: changed, offsets: offsets)
                     self.committed(result, count: count, written: outputs.count, began: began, state: snapshot)
                     return ends
                 }
@@ -167,7 +168,8 @@ final class AggregatorService: Service, Sendable {
         if written < result.outputs.count {
             suppressedOut.increment(by: result.outputs.count - written)
             logger.info(
-                "outputs already written before the restart left out", metadata: ["count": "\(result.outputs.count - written)"])
+                "outputs already written before the restart left out",
+                metadata: ["count": "\(result.outputs.count - written)"])
         }
         if result.deadLetters > 0 {
             logger.warning("records dead-lettered", metadata: ["count": "\(result.deadLetters)"])

@@ -188,7 +188,10 @@ struct BatchDeriver: Sendable {
 
         /// In `CloudEventHeaders.headers` order.
         func headers(id: String, type: String) -> [KafkaHeader] {
-            [specVersion, KafkaHeader(key: "ce_id", value: id), source, KafkaHeader(key: "ce_type", value: type), time, contentType]
+            [
+                specVersion, KafkaHeader(key: "ce_id", value: id), source, KafkaHeader(key: "ce_type", value: type), time,
+                contentType,
+            ]
         }
     }
 

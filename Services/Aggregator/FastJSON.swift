@@ -81,7 +81,8 @@ enum FastJSON {
                     UInt8(ascii: "e"), UInt8(ascii: "E"):
                     i += 1
                 default:
-                    guard i > start, let text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self),
+                    let digits = UnsafeBufferPointer(rebasing: bytes[start..<i])
+                    guard i > start, let text = String(validating: digits, as: UTF8.self),
                         let value = Double(text), value.isFinite
                     else { return nil }
                     return value
@@ -152,7 +153,9 @@ enum FastJSON {
                         raised = .some(v)
                     }
                 case "investors" where investors == nil: guard let v = strings() else { return nil }; investors = v
-                case "announced_on" where announcedOn == nil: guard let v = string() else { return nil }; announcedOn = v
+                case "announced_on" where announcedOn == nil:
+                    guard let v = string() else { return nil }
+                    announcedOn = v
                 case "source" where source == nil: guard let v = optionalString() else { return nil }; source = v
                 case "id" where id == nil: guard let v = optionalString() else { return nil }; id = v
                 default: return nil

@@ -35,7 +35,8 @@ struct PendingOutputs: Sendable {
                 let (input, inputOffset) = BatchDeriver.inputPosition(header),
                 !state.isApplied(input, offset: inputOffset)
             else { continue }
-            let identity = Self.identity(topic: message.topic, key: message.key, value: message.value, headers: message.headers)
+            let identity = Self.identity(
+                topic: message.topic, key: message.key, value: message.value, headers: message.headers)
             entries[identity, default: []].append(
                 Entry(output: message.topicPartition, offset: message.offset, input: input, inputOffset: inputOffset))
         }
@@ -48,7 +49,8 @@ struct PendingOutputs: Sendable {
     mutating func unwritten(_ outputs: [ProducerMessage]) -> [ProducerMessage] {
         guard !entries.isEmpty else { return outputs }
         return outputs.filter { output in
-            let identity = Self.identity(topic: output.topic, key: output.key, value: output.value, headers: output.headers)
+            let identity = Self.identity(
+                topic: output.topic, key: output.key, value: output.value, headers: output.headers)
             guard var found = entries[identity], !found.isEmpty else { return true }
             found.removeFirst()
             entries[identity] = found.isEmpty ? nil : found
@@ -75,8 +77,10 @@ struct PendingOutputs: Sendable {
     }
 
     static func identity(topic: String, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader]) -> Identity {
-        let original = [DeadLetterHeaders.originalTopicKey, DeadLetterHeaders.originalPartitionKey, DeadLetterHeaders.originalOffsetKey]
-            .compactMap { headers.value(forKey: $0) }
+        let original = [
+            DeadLetterHeaders.originalTopicKey, DeadLetterHeaders.originalPartitionKey,
+            DeadLetterHeaders.originalOffsetKey,
+        ].compactMap { headers.value(forKey: $0) }
         if original.count == 3 {
             return Identity(topic: topic, id: Array(("dlt:" + original.joined(separator: ":")).utf8))
         }

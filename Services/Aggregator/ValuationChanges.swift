@@ -59,7 +59,9 @@ struct ValuationChanges: Sendable, Equatable {
         return Self.apply(round, id: id, valuationUSD: valuationUSD, to: &histories[slug, default: []])
     }
 
-    private static func apply(_ round: FundingRound, id: String, valuationUSD: Double, to history: inout [Entry]) -> Outcome {
+    private static func apply(
+        _ round: FundingRound, id: String, valuationUSD: Double, to history: inout [Entry]
+    ) -> Outcome {
         if history.contains(where: { $0.fundingRoundID == id }) { return .duplicate }
         let entry = Entry(
             fundingRoundID: id, company: round.company, country: round.country, round: round.round,
