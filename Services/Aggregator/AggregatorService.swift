@@ -10,13 +10,16 @@ import Synchronization
 /// The aggregator's consume → derive → produce loop, exactly once per batch.
 ///
 /// On start it restores its state from the changelog (readiness `state` stays false until then), then takes the
-/// consumer's batches one at a time. Each batch is one transaction: the derived records, dead letters and
-/// repartitioned records, then the changelog records of the new state and of the applied input offsets, then the
-/// input offsets. An aborted transaction puts back the state from before the batch and rewinds the consumer.
+/// consumer's batches one at a time. Each batch is one transaction, written in acknowledged steps: the derived
+/// records, dead letters and repartitioned records; then the changelog records of the new state; then those of the
+/// applied input offsets, and the input offsets. Before all of them, acknowledged first, it notes in the changelog
+/// where on each output partition the transaction can start writing.
 ///
-/// Within a transaction the outputs are acknowledged before the changelog is written: where transactions are not
-/// exact (the devbroker shows aborted and unfinished ones), a crash can then only repeat an output, under the same
-/// deterministic id, never lose one.
+/// On Kafka the transaction alone makes this exact. The devbroker shows the records of an aborted or unfinished
+/// transaction to every reader, so a crash in the middle of one leaves some of its outputs (and changelog records)
+/// visible. Hence the order above and, on every restore, a look at the output topics from the noted positions on
+/// (``PendingOutputs``): the batch is derived again and what is already there is not written twice. An aborted
+/// transaction is handled the same way: the state is restored and the consumer rewound.
 ///
 /// When the group gives this instance partitions it did not have, the state is read again from the changelog:
 /// the previous owner committed its last batch before letting them go.
@@ -33,7 +36,12 @@ final class AggregatorService: Service, Sendable {
     private let derivedOut = Counter(label: "kakusa_aggregator_records_out_total", dimensions: [("kind", "derived")])
     private let deadLettersOut = Counter(label: "kakusa_aggregator_records_out_total", dimensions: [("kind", "dead_letter")])
     private let transactions = Timer(label: "kakusa_aggregator_transaction_seconds")
+    /// The CPU part of a batch (decode, derive, encode), within its transaction time.
+    private let derivations = Timer(label: "kakusa_aggregator_derive_seconds")
     private let aborted = Counter(label: "kakusa_aggregator_transactions_aborted_total")
+    private let suppressedOut = Counter(label: "kakusa_aggregator_outputs_already_written_total")
+    /// Per input topic: high watermark − position, summed over the owned partitions.
+    private let lagGauges: [String: Gauge]
 
     static let readinessCheck = "state"
 
@@ -47,6 +55,9 @@ final class AggregatorService: Service, Sendable {
         self.view = view
         self.readiness = readiness
         self.logger = logger
+        lagGauges = Dictionary(uniqueKeysWithValues: settings.inputTopics.map {
+            ($0, Gauge(label: "kakusa_aggregator_consumer_lag_records", dimensions: [("topic", $0)]))
+        })
     }
 
     func run() async throws {
@@ -54,42 +65,64 @@ final class AggregatorService: Service, Sendable {
         let deriver = BatchDeriver(topics: settings.topics, rates: settings.rates)
         try await withGracefulShutdownHandler {
             // A SIGTERM while the broker is still away must not wait for the start-up calls' own timeouts.
-            guard var state = try await untilStopped({ try await self.start() }) else {
+            guard let started = try await untilStopped({ try await self.start() }) else {
                 logger.info("stopped before the state was restored")
                 return
             }
-            var restoredFor = consumer.assignedPartitions
+            var (state, pending) = started.restored
+            let outputPartitions = started.outputPartitions
+            var noted = state.outputEnds[settings.transactionalID] ?? [:]
+            var restoredFor = started.restoredFor
             view.publish(state)
             readiness.set(Self.readinessCheck, ready: true, reason: "state restored")
+            // The transaction of the previous batch, still committing while this one is derived (one at a time).
+            var inFlight: InFlight?
             while let batch = try await nextBatch() {
                 let assigned = consumer.assignedPartitions
                 if !assigned.isSubset(of: restoredFor) {
-                    state = try await restore()
+                    if let previous = inFlight {
+                        inFlight = nil
+                        if let started = try await settle(previous, pending: &pending, noted: &noted) {
+                            (state, pending, noted) = started
+                            continue
+                        }
+                    }
+                    (state, pending) = try await restore()
+                    noted = state.outputEnds[settings.transactionalID] ?? [:]
                     view.publish(state)
                 }
                 restoredFor = assigned
-                let snapshot = state
-                let started = ContinuousClock.now
+                let began = ContinuousClock.now
+                // Derived in place (no copy of the state per batch): an aborted transaction restores it anyway.
                 let result = deriver.derive(batch, state: &state)
-                do {
-                    try await commit(result, offsets: batch.nextOffsets)
-                } catch let error as KafkaError where error.code != .fatal {
-                    state = snapshot
-                    aborted.increment()
-                    logger.warning("transaction aborted; rewinding", metadata: [LogKey.error: "\(error)"])
-                    try await consumer.rewindToCommitted()
-                    try await Task.sleep(for: .milliseconds(200))
-                    continue
+                let outputs = pending.unwritten(result.outputs)
+                derivations.recordNanoseconds((ContinuousClock.now - began).nanoseconds)
+                if let previous = inFlight {
+                    inFlight = nil
+                    if let restarted = try await settle(previous, pending: &pending, noted: &noted) {
+                        // The previous transaction aborted: this batch is read again after the rewind.
+                        (state, pending, noted) = restarted
+                        continue
+                    }
                 }
-                transactions.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
-                recordsIn.increment(by: batch.count)
-                recordsSkipped.increment(by: result.skipped)
-                derivedOut.increment(by: result.derived)
-                deadLettersOut.increment(by: result.deadLetters)
-                if result.deadLetters > 0 {
-                    logger.warning("records dead-lettered", metadata: ["count": "\(result.deadLetters)"])
+                let snapshot = state
+                let starts = pending.earliest
+                let notedNow = noted
+                let offsets = batch.nextOffsets
+                let count = batch.count
+                let task = Task { () throws -> [TopicPartition: Int64] in
+                    // No transaction of this instance is open: none of its later records can precede these ends.
+                    var ends = try await self.producer.endOffsets(outputPartitions)
+                    ends.merge(starts) { min($0, $1) }
+                    let changed = ends.filter { notedNow[$0.key] != $0.value }
+                    try await self.commit(outputs, result, starts: changed, offsets: offsets)
+                    self.committed(result, count: count, written: outputs.count, began: began, state: snapshot)
+                    return ends
                 }
-                view.publish(state)
+                inFlight = InFlight(task: task, applied: state.appliedOffsets)
+            }
+            if let previous = inFlight {
+                _ = try await settle(previous, pending: &pending, noted: &noted)
             }
         } onGracefulShutdown: {
             self.stop.fire()
@@ -97,11 +130,93 @@ final class AggregatorService: Service, Sendable {
         logger.info("aggregator stopped")
     }
 
-    /// Topics, transactions (fencing a predecessor with the same id), then the state.
-    private func start() async throws -> StateStore {
+    /// A batch's transaction under way, and the input offsets applied once it commits.
+    private struct InFlight {
+        var task: Task<[TopicPartition: Int64], any Error>
+        var applied: [TopicPartition: Int64]
+    }
+
+    /// Waits for the transaction in flight. Committed: notes its output ends, resolves pending outputs, returns nil.
+    /// Aborted: rewinds the consumer and returns the state restored from the changelog.
+    private func settle(
+        _ inFlight: InFlight, pending: inout PendingOutputs, noted: inout [TopicPartition: Int64]
+    ) async throws -> (StateStore, PendingOutputs, [TopicPartition: Int64])? {
+        do {
+            noted = try await inFlight.task.value
+            pending.resolve(applied: inFlight.applied)
+            return nil
+        } catch let error as KafkaError where error.code != .fatal {
+            aborted.increment()
+            logger.warning("transaction aborted; restoring and rewinding", metadata: [LogKey.error: "\(error)"])
+            try await consumer.rewindToCommitted()
+            try await Task.sleep(for: .milliseconds(200))
+            let (state, pending) = try await restore()
+            view.publish(state)
+            return (state, pending, state.outputEnds[settings.transactionalID] ?? [:])
+        }
+    }
+
+    /// Metrics, logs and the query view after a batch's transaction committed.
+    private func committed(
+        _ result: BatchDeriver.Result, count: Int, written: Int, began: ContinuousClock.Instant, state: StateStore
+    ) {
+        transactions.recordNanoseconds((ContinuousClock.now - began).nanoseconds)
+        recordsIn.increment(by: count)
+        recordsSkipped.increment(by: result.skipped)
+        derivedOut.increment(by: result.derived)
+        deadLettersOut.increment(by: result.deadLetters)
+        if written < result.outputs.count {
+            suppressedOut.increment(by: result.outputs.count - written)
+            logger.info(
+                "outputs already written before the restart left out",
+                metadata: ["count": "\(result.outputs.count - written)"])
+        }
+        if result.deadLetters > 0 {
+            logger.warning("records dead-lettered", metadata: ["count": "\(result.deadLetters)"])
+        }
+        view.publish(state)
+        updateLag()
+    }
+
+    private struct Started: Sendable {
+        var restored: (StateStore, PendingOutputs)
+        var restoredFor: Set<TopicPartition>
+        var outputPartitions: [TopicPartition]
+    }
+
+    /// Topics, transactions (fencing a predecessor with the same id), the first assignment, the state, and the
+    /// output partitions.
+    private func start() async throws -> Started {
         await ensureTopics()
         try await producer.initTransactions()
-        return try await restore()
+        // The group assigns partitions within seconds; restoring after that spares a second restore on the first
+        // batch. An instance left without partitions restores anyway after a while.
+        let deadline = ContinuousClock.now + .seconds(15)
+        while consumer.assignedPartitions.isEmpty && ContinuousClock.now < deadline && !stop.isFired {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let restoredFor = consumer.assignedPartitions
+        let restored = try await restore()
+        let metadata = try await producer.metadata(timeout: .seconds(10))
+        let outputPartitions = settings.outputTopics.flatMap { topic in
+            (0..<Int32(metadata.topicPartitions[topic] ?? 0)).map { TopicPartition(topic: topic, partition: $0) }
+        }
+        return Started(restored: restored, restoredFor: restoredFor, outputPartitions: outputPartitions)
+    }
+
+    private func outputEndRecords(_ ends: [TopicPartition: Int64]) -> [ProducerMessage] {
+        ends.sorted { ($0.key.topic, $0.key.partition) < ($1.key.topic, $1.key.partition) }.map { partition, end in
+            ProducerMessage(
+                topic: settings.topics.aggregatorState,
+                key: Array(StateStore.outputEndKey(instance: settings.transactionalID, partition).utf8),
+                value: Array(String(end).utf8))
+        }
+    }
+
+    private func updateLag() {
+        var perTopic: [String: Int64] = [:]
+        for (partition, lag) in consumer.lag() { perTopic[partition.topic, default: 0] += lag }
+        for (topic, gauge) in lagGauges { gauge.record(perTopic[topic] ?? 0) }
     }
 
     /// The result of `operation`, or nil as soon as graceful shutdown begins (the operation is then left to end
@@ -128,14 +243,24 @@ final class AggregatorService: Service, Sendable {
         }
     }
 
-    /// One transaction: outputs (acknowledged), then the changelog (acknowledged), then the input offsets.
-    private func commit(_ result: BatchDeriver.Result, offsets: [TopicPartitionOffset]) async throws {
+    /// One transaction: where it can start writing outputs (changed ones only), outputs, state entries, applied
+    /// offsets, each acknowledged before the next is sent; then the input offsets.
+    private func commit(
+        _ outputs: [ProducerMessage], _ result: BatchDeriver.Result, starts: [TopicPartition: Int64],
+        offsets: [TopicPartitionOffset]
+    ) async throws {
         try await producer.withTransaction(consumer: consumer, offsets: { offsets }) {
-            if !result.outputs.isEmpty {
-                try await producer.submit(result.outputs).wait().throwIfFailed()
+            if !starts.isEmpty {
+                try await producer.submit(outputEndRecords(starts)).wait().throwIfFailed()
             }
-            if !result.changelog.isEmpty {
-                try await producer.submit(result.changelog).wait().throwIfFailed()
+            if !outputs.isEmpty {
+                try await producer.submit(outputs).wait().throwIfFailed()
+            }
+            if !result.stateRecords.isEmpty {
+                try await producer.submit(Array(result.stateRecords)).wait().throwIfFailed()
+            }
+            if !result.offsetRecords.isEmpty {
+                try await producer.submit(Array(result.offsetRecords)).wait().throwIfFailed()
             }
         }
     }
@@ -160,24 +285,39 @@ final class AggregatorService: Service, Sendable {
         }
     }
 
-    /// The state as the changelog has it now.
-    private func restore() async throws -> StateStore {
+    /// The state as the changelog has it now, and the outputs written from input it has not applied.
+    private func restore() async throws -> (StateStore, PendingOutputs) {
         let started = ContinuousClock.now
-        let messages = try await KafkaTopicReader(kafka: settings.kafka)
-            .readAll(topic: settings.topics.aggregatorState, logger: logger)
+        let reader = KafkaTopicReader(kafka: settings.kafka)
+        let messages = try await reader.readAll(topic: settings.topics.aggregatorState, logger: logger)
         let count = messages.count
         var state = StateStore()
         var unknown = 0
         for message in messages where !state.restore(key: message.keyString ?? "", value: message.value) {
             unknown += 1
         }
+        let starts = state.unfinishedOutputStarts
+        let logger = self.logger
+        let tail = try await withThrowingTaskGroup(of: [KafkaMessage].self) { group in
+            for topic in settings.outputTopics {
+                var from: [Int32: Int64] = [:]
+                for (partition, start) in starts where partition.topic == topic { from[partition.partition] = start }
+                group.addTask { try await reader.readAll(topic: topic, from: from, logger: logger) }
+            }
+            var all: [KafkaMessage] = []
+            for try await part in group { all += part }
+            return all
+        }
+        let pending = PendingOutputs(tail: tail, state: state)
         logger.info(
             "state restored",
             metadata: [
                 "records": "\(count)", "unreadable": "\(unknown)", "companies": "\(state.valuations.histories.count)",
-                "partitions": "\(state.appliedOffsets.count)", "ms": "\((ContinuousClock.now - started).milliseconds)",
+                "partitions": "\(state.appliedOffsets.count)", "output_tail": "\(tail.count)",
+                "output_pending": "\(pending.count)",
+                "ms": "\((ContinuousClock.now - started).milliseconds)",
             ])
-        return state
+        return (state, pending)
     }
 
     /// Creates the topics the aggregator writes and reads, where missing, on a real cluster (the devbroker creates

@@ -15,8 +15,9 @@ struct AggregatorSettings: Sendable {
     var transactionalID: String
     /// Kafka's session timeout for the group member; nil keeps librdkafka's (or `KAFKA_SESSION_TIMEOUT_MS`).
     var sessionTimeoutMilliseconds: Int?
-    /// Records handed over per poll round, at most; one transaction each.
-    var maxBatchSize = 5000
+    /// Records handed over per poll round, at most; one transaction each. Under load a transaction takes everything
+    /// already fetched up to this, so its fixed cost (a few broker round trips) is shared by many records.
+    var maxBatchSize = 20_000
 
     init(
         kafka: KafkaConfiguration, topics: Topics, rates: FXRates, groupID: String = "kakusa-aggregator",
@@ -40,6 +41,14 @@ struct AggregatorSettings: Sendable {
         self.init(
             kafka: configuration.kafka, topics: topics, rates: rates,
             groupID: configuration.value(.aggregatorGroup) ?? "kakusa-aggregator", instanceID: instance)
+    }
+
+    /// Every topic the aggregator writes, its state changelog aside.
+    var outputTopics: [String] {
+        [
+            topics.valuationChanges, topics.countryPaperTotals, topics.marketDays, topics.deadLetters,
+            topics.paperCountsByYear, topics.stockMovesByDate,
+        ]
     }
 
     /// Every topic the group reads: the inputs and the repartition topics.

@@ -11,15 +11,31 @@ import KakusaKafka
 /// - `paper:<year>:<institution slug>` → ``PaperTotals/Count``
 /// - `move:<date>:<stock move id>` → ``MarketDays/Move``
 /// - `offset:<topic>:<partition>` → the last applied offset, as decimal text
+/// - `outpos:<transactional id>:<topic>:<partition>` → where that instance's latest transaction could start writing
+///   to that output partition (its end before the transaction, or an earlier unresolved output), as decimal text
 ///
 /// The applied offsets make a restart exact where transactions alone are not (the devbroker neither hides aborted
-/// transactions nor stores transactional offset commits): input at or below them is skipped.
+/// transactions nor stores transactional offset commits): input at or below them is skipped. The output ends say
+/// where the outputs of an unfinished transaction can start: a restart reads the outputs from there and does not
+/// write them again (see ``PendingOutputs``).
 struct StateStore: Sendable, Equatable {
     var valuations = ValuationChanges()
     var papers = PaperTotals()
     var markets = MarketDays()
     /// Input partition → the offset of the last record applied.
     var appliedOffsets: [TopicPartition: Int64] = [:]
+    /// Transactional id → output partition → its end before that instance's latest transactions.
+    var outputEnds: [String: [TopicPartition: Int64]] = [:]
+
+    /// Per output partition, where the outputs of any instance's unfinished transaction can start: the earliest of
+    /// the instances' noted ends. A partition no instance noted is read from its beginning.
+    var unfinishedOutputStarts: [TopicPartition: Int64] {
+        var starts: [TopicPartition: Int64] = [:]
+        for ends in outputEnds.values {
+            for (partition, end) in ends { starts[partition] = min(end, starts[partition] ?? .max) }
+        }
+        return starts
+    }
 
     /// Whether the record at `offset` of `partition` was already applied (before a restart or a rewind).
     func isApplied(_ partition: TopicPartition, offset: Int64) -> Bool {
@@ -41,6 +57,11 @@ struct StateStore: Sendable, Equatable {
                     let offset = Int64(String(decoding: value, as: UTF8.self))
                 else { return false }
                 appliedOffsets[partition] = max(offset, appliedOffsets[partition] ?? -1)
+            case "outpos":
+                guard let (instance, partition) = Self.outputEnd(fromKey: key),
+                    let end = Int64(String(decoding: value, as: UTF8.self))
+                else { return false }
+                outputEnds[instance, default: [:]][partition] = end  // the latest wins: it may go back
             default: return false
             }
             return true
@@ -53,6 +74,24 @@ struct StateStore: Sendable, Equatable {
     static func key(_ count: PaperTotals.Count) -> String { "paper:\(count.year):\(count.institution)" }
     static func key(_ move: MarketDays.Move) -> String { "move:\(move.date):\(move.id)" }
     static func offsetKey(_ partition: TopicPartition) -> String { "offset:\(partition.topic):\(partition.partition)" }
+
+    static func outputEndKey(instance: String, _ partition: TopicPartition) -> String {
+        "outpos:\(instance):\(partition.topic):\(partition.partition)"
+    }
+
+    /// The instance and partition named by `outpos:<instance>:<topic>:<partition>`, read from the right (topic
+    /// names cannot contain `:`, an instance name might).
+    static func outputEnd(fromKey key: String) -> (String, TopicPartition)? {
+        guard key.hasPrefix("outpos:"), let last = key.lastIndex(of: ":"),
+            let partition = Int32(key[key.index(after: last)...])
+        else { return nil }
+        let rest = key[key.index(key.startIndex, offsetBy: 7)..<last]
+        guard let colon = rest.lastIndex(of: ":") else { return nil }
+        let instance = String(rest[..<colon])
+        let topic = String(rest[rest.index(after: colon)...])
+        guard !instance.isEmpty, !topic.isEmpty else { return nil }
+        return (instance, TopicPartition(topic: topic, partition: partition))
+    }
 
     /// The partition named by `offset:<topic>:<partition>` (topic names cannot contain `:`).
     static func partition(fromOffsetKey key: String) -> TopicPartition? {

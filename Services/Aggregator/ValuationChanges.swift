@@ -31,7 +31,7 @@ struct ValuationChanges: Sendable, Equatable {
         }
 
         /// The company slug.
-        var slug: String { Slug.make(company) }
+        var slug: String { Slugs.make(company) }
 
         fileprivate func precedes(_ other: Entry) -> Bool {
             (announcedOn, sequence) < (other.announcedOn, other.sequence)
@@ -53,9 +53,15 @@ struct ValuationChanges: Sendable, Equatable {
 
     /// Applies `round`, whose valuation is `valuationUSD` dollars.
     mutating func apply(_ round: FundingRound, valuationUSD: Double) -> Outcome {
-        let slug = round.key
+        let slug = Slugs.make(round.company)
         let id = round.effectiveID
-        var history = histories[slug] ?? []
+        // Mutated in place: a copy of the history per round was the costliest part of a long history.
+        return Self.apply(round, id: id, valuationUSD: valuationUSD, to: &histories[slug, default: []])
+    }
+
+    private static func apply(
+        _ round: FundingRound, id: String, valuationUSD: Double, to history: inout [Entry]
+    ) -> Outcome {
         if history.contains(where: { $0.fundingRoundID == id }) { return .duplicate }
         let entry = Entry(
             fundingRoundID: id, company: round.company, country: round.country, round: round.round,
@@ -63,13 +69,11 @@ struct ValuationChanges: Sendable, Equatable {
             sequence: history.count)
         let newest = history.last
         if let newest, entry.announcedOn < newest.announcedOn {
-            Self.insert(entry, into: &history)
-            histories[slug] = history
+            insert(entry, into: &history)
             return .late(entry)
         }
         history.append(entry)
-        histories[slug] = history
-        return .change(Self.change(from: newest, to: entry), entry)
+        return .change(change(from: newest, to: entry), entry)
     }
 
     /// Puts back an entry read from the changelog (any order; a known id is replaced).

@@ -16,7 +16,7 @@ struct Checks {
     }
 
     mutating func name(_ field: String, _ value: String) {
-        if value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if Self.isBlank(value) {
             add(field, "empty", "must not be empty or only whitespace")
         }
     }
@@ -73,5 +73,14 @@ struct Checks {
         if !RFC3339.isValidDateTime(value) {
             add(field, "invalid_time", "\"\(value)\" is not an RFC 3339 date-time such as 2025-01-27T14:30:00Z")
         }
+    }
+}
+
+extension Checks {
+    /// Empty or only whitespace and newlines. Without Foundation when an ASCII character settles it: trimming
+    /// through `NSString` was a fifth of the aggregator's CPU per record.
+    static func isBlank(_ value: String) -> Bool {
+        if value.utf8.contains(where: RecordID.isPlainASCII) { return false }
+        return value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
     }
 }

@@ -22,21 +22,38 @@ public enum RecordID {
             canonical += "\u{1F}\(name)=\(value)"
         }
         let digest = SHA256.hash(data: Array(canonical.utf8))
-        return digest.prefix(16).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(32)
+        for byte in digest.prefix(16) {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     /// `given` when it has any non-whitespace character, else `derived`: the `effectiveID` of every input.
     public static func effective(given: String?, derived: @autoclosure () -> String) -> String {
+        if let given, given.utf8.contains(where: isPlainASCII) { return given }  // the common case, without Foundation
         if let given, !given.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return given }
         return derived()
     }
 
     /// A string as it enters an id: NFC, trimmed.
     public static func canonical(_ text: String?) -> String {
-        (text ?? "").precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = text ?? ""
+        // ASCII is its own NFC: without surrounding whitespace it is already canonical (and Foundation is slow).
+        if let first = text.utf8.first, let last = text.utf8.last, isPlainASCII(first), isPlainASCII(last),
+            text.utf8.allSatisfy({ $0 < 0x80 })
+        {
+            return text
+        }
+        return text.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// An ASCII byte that is not whitespace or a newline (as `CharacterSet.whitespacesAndNewlines` has them).
+    static func isPlainASCII(_ byte: UInt8) -> Bool {
+        byte < 0x80 && byte != 0x20 && !(0x09...0x0D).contains(byte)
     }
 
     /// A number as it enters an id: plain decimal, no exponent, no trailing zeros.

@@ -1,0 +1,56 @@
+import KakusaEvents
+import Testing
+
+@testable import Aggregator
+
+@Suite struct FastJSONTests {
+    static let amounts: [Double] = [
+        0, 1, 1.5, 1_000_000, 3_300_000_000, 155_000_000_000 / 155, 1e15, 1e16, 1.2345e17, 1e21, 1e-7, 0.1 + 0.2,
+        1000 / 7.25, 12_345.678, 999_999_999_999.99,
+    ]
+
+    @Test func valuationChangesAndEntriesEncodeToTheSameBytesAsKakusaJSON() throws {
+        for (index, amount) in Self.amounts.enumerated() {
+            let change = ValuationChange(
+                company: index % 2 == 0 ? "Moonshot \"AI\" \\ 月之暗面/\n\u{1}" : "Zhipu", country: "CN",
+                round: index % 3 == 0 ? nil : "Series B", announcedOn: "2025-01-20",
+                previous: index % 4 == 0 ? nil : .usd(amount / 3), current: .usd(amount),
+                changePct: index % 4 == 0 ? nil : -12.34, fundingRoundID: "round-\(index)")
+            #expect(FastJSON.encode(change) == (try KakusaJSON.encode(change)), "\(amount)")
+            let entry = ValuationChanges.Entry(
+                fundingRoundID: "r\(index)", company: change.company, country: "CN", round: change.round,
+                announcedOn: "2025-01-20", valuation: Money(amount: amount, currency: "JPY"), valuationUSD: amount / 155,
+                sequence: index)
+            #expect(FastJSON.encode(entry) == (try KakusaJSON.encode(entry)), "\(amount)")
+        }
+    }
+
+    @Test func plainFundingRoundsDecodeAsKakusaJSONDecodesThem() throws {
+        var rounds = SeedRecords.fundingRounds
+        rounds[0].raised = Money(amount: 1.5e8, currency: "USD")
+        rounds[1].source = "https://example.com/a/b"
+        rounds[2].id = "given-id"
+        rounds[2].company = "月之暗面 Moonshot"
+        for round in rounds {
+            let bytes = try KakusaJSON.encode(round)
+            #expect(FastJSON.fundingRound(bytes) == round)
+        }
+        let spaced = Array(#" { "company" : "A" , "country":"CN","valuation":{"currency":"USD","amount":1e9},"investors":[], "announced_on":"2024-01-01","round":null } "#.utf8)
+        #expect(FastJSON.fundingRound(spaced) == (try KakusaJSON.decode(FundingRound.self, from: spaced)))
+    }
+
+    @Test func anythingButPlainInputIsLeftToKakusaJSON() {
+        let refused = [
+            #"{"company":"A\"B","country":"CN","valuation":{"amount":1,"currency":"USD"},"investors":[],"announced_on":"2024-01-01"}"#,
+            #"{"company":"A","country":"CN","valuation":{"amount":"1","currency":"USD"},"investors":[],"announced_on":"2024-01-01"}"#,
+            #"{"company":"A","country":"CN","valuation":{"amount":1,"currency":"USD"},"announced_on":"2024-01-01"}"#,
+            #"{"company":"A","company":"B","country":"CN","valuation":{"amount":1,"currency":"USD"},"investors":[],"announced_on":"2024-01-01"}"#,
+            #"{"company":"A","country":"CN","valuation":{"amount":1,"currency":"USD"},"investors":[],"announced_on":"2024-01-01","extra":1}"#,
+            #"{"company":"A","country":"CN","valuation":{"amount":1,"currency":"USD"},"investors":[],"announced_on":"2024-01-01"} x"#,
+            "{", "", "[]",
+        ]
+        for text in refused {
+            #expect(FastJSON.fundingRound(Array(text.utf8)) == nil, "\(text)")
+        }
+    }
+}
