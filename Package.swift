@@ -139,6 +139,12 @@ let package = Package(
             path: "Tools/KafkaBench",
             swiftSettings: swiftSettings
         ),
+        // Starts the package's executables for the tests that need the real processes.
+        .target(
+            name: "KakusaTestSupport",
+            path: "Tests/KakusaTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "KakusaKafkaTests",
             dependencies: ["KakusaKafka"],
@@ -154,6 +160,7 @@ let package = Package(
         .testTarget(
             name: "KakusaServiceTests",
             dependencies: [
+                "KakusaTestSupport",
                 "KakusaService", "KakusaKafka", "KakusaEvents",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -163,6 +170,7 @@ let package = Package(
         .testTarget(
             name: "IngesterTests",
             dependencies: [
+                "KakusaTestSupport",
                 "Ingester", "KakusaKafka", "KakusaEvents",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -172,6 +180,7 @@ let package = Package(
         .testTarget(
             name: "AggregatorTests",
             dependencies: [
+                "KakusaTestSupport",
                 "Aggregator", "KakusaKafka", "KakusaEvents", "KakusaService",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

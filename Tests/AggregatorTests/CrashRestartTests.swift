@@ -5,6 +5,7 @@ import KakusaEvents
     import FoundationNetworking
 #endif
 import KakusaKafka
+import KakusaTestSupport
 import Testing
 
 /// The real `aggregator` executable against the real `devbroker` executable, killed with SIGKILL while its work is
@@ -58,14 +59,14 @@ import Testing
     }
 
     @Test func killNineMidStreamThenRestartWritesEveryValuationChangeExactlyOnce() async throws {
-        let broker = try ExecutableUnderTest.devbroker(partitions: 4)
-        defer { broker.kill9() }
-        let kafka = KafkaConfiguration(bootstrapServers: broker.firstLine)
+        let broker = try DevBrokerProcess(arguments: ["--partitions", "4"])
+        defer { broker.harness.kill9() }
+        let kafka = KafkaConfiguration(bootstrapServers: broker.bootstrapServers)
         let topics = Topics()
         let expected = Self.expectedChanges()
         #expect(expected.count > 1000)
         let environment = [
-            "KAFKA_BROKERS": broker.firstLine, "KAKUSA_INSTANCE_ID": "crash-test", "KAFKA_SESSION_TIMEOUT_MS": "6000",
+            "KAFKA_BROKERS": broker.bootstrapServers, "KAKUSA_INSTANCE_ID": "crash-test", "KAFKA_SESSION_TIMEOUT_MS": "6000",
             "KAKUSA_FX_RATES": "CNY=7.25,JPY=155", "KAKUSA_HTTP_PORT": "0", "KAKUSA_LOG_LEVEL": "info",
         ]
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(kafka: kafka), logger: testLogger)
@@ -81,7 +82,7 @@ import Testing
         }
 
         try await produce(Self.rounds[..<2000])
-        let first = try ExecutableUnderTest.aggregator(environment: environment)
+        let first = try ServiceProcessHarness.aggregator(environment: environment)
         // Killed as soon as the first outputs show: the transaction that writes them has not committed yet.
         let deadline = ContinuousClock.now + .seconds(60)
         while try await outputsOnTopic() == 0 {
@@ -95,7 +96,7 @@ import Testing
         let atKill = try await outputsOnTopic()
         try await produce(Self.rounds[2000...])
 
-        let second = try ExecutableUnderTest.aggregator(environment: environment)
+        let second = try ServiceProcessHarness.aggregator(environment: environment)
         let reader = KafkaTopicReader(kafka: kafka, isolationLevel: .readCommitted, timeout: .seconds(20))
         var changes: [ValuationChange] = []
         let until = ContinuousClock.now + .seconds(90)
@@ -118,7 +119,7 @@ import Testing
         let leftOut = metrics.firstMatch(of: /\nkakusa_aggregator_outputs_already_written_total (\d+)/).flatMap { Int($0.1) }
         #expect((leftOut ?? 0) > 0, "no unfinished transaction's outputs found after the kill (\(atKill) at the kill)")
         // Graceful stop: the batch in hand is finished and committed; nothing can arrive after it.
-        #expect(try await second.terminate() == 0)
+        #expect(try await second.terminate(within: .seconds(30)) == 0)
         changes = try await reader.readAll(topic: topics.valuationChanges, logger: testLogger)
             .map { try KakusaJSON.decode(ValuationChange.self, from: $0.value ?? []) }
 
@@ -146,97 +147,16 @@ import Testing
     }
 }
 
-/// An executable of this package (next to the test runner) started for one test, its stderr collected.
-final class ExecutableUnderTest: @unchecked Sendable {
-    let process = Process()
-    private let lock = NSLock()
-    private var collected = ""
-    /// The first stdout line (the devbroker's bootstrap list), when asked for.
-    private(set) var firstLine = ""
-
-    init(_ name: String, arguments: [String] = [], environment: [String: String] = [:], readFirstLine: Bool = false) throws {
-        process.executableURL = try Self.productsDirectory().appendingPathComponent(name)
-        process.arguments = arguments
-        var inherited = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("KAKUSA_") && !$0.key.hasPrefix("KAFKA_") }
-        inherited.merge(environment) { _, new in new }
-        process.environment = inherited
-        let stdout = Pipe()
-        process.standardOutput = readFirstLine ? stdout : FileHandle.nullDevice
-        process.standardInput = Pipe()  // the devbroker reads commands from stdin: keep it open
-        let stderr = Pipe()
-        process.standardError = stderr
-        stderr.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self else { return }
-            if data.isEmpty { handle.readabilityHandler = nil } else { self.append(data) }
-        }
-        try process.run()
-        if readFirstLine {
-            var bytes: [UInt8] = []
-            let handle = stdout.fileHandleForReading
-            while let byte = try handle.read(upToCount: 1)?.first, byte != UInt8(ascii: "\n") { bytes.append(byte) }
-            firstLine = String(decoding: bytes, as: UTF8.self)
-        }
-    }
-
-    deinit { kill9() }
-
-    static func devbroker(partitions: Int) throws -> ExecutableUnderTest {
-        let broker = try ExecutableUnderTest("devbroker", arguments: ["--partitions", "\(partitions)"], readFirstLine: true)
-        guard !broker.firstLine.isEmpty else { throw TimedOut(what: "the devbroker's bootstrap line") }
-        return broker
-    }
-
-    static func aggregator(environment: [String: String]) throws -> ExecutableUnderTest {
-        try ExecutableUnderTest("aggregator", environment: environment)
-    }
-
-    private func append(_ data: Data) { lock.withLock { collected += String(decoding: data, as: UTF8.self) } }
-    var output: String { lock.withLock { collected } }
-    var isRunning: Bool { process.isRunning }
-
-    func kill9() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+extension ServiceProcessHarness {
+    /// The aggregator, with exactly the environment given (none of the test runner's KAFKA_ variables).
+    static func aggregator(environment: [String: String]) throws -> ServiceProcessHarness {
+        try ServiceProcessHarness(
+            executable: "aggregator", arguments: [], environment: environment, inheritKafkaEnvironment: false)
     }
 
     /// `GET /metrics` on the port the process logged.
     func metrics() async throws -> String {
-        guard let match = output.firstMatch(of: /http server listening.*port[=":]+(\d+)/), let port = Int(match.1) else {
-            throw TimedOut(what: "the http port in the log")
-        }
-        let url = URL(string: "http://127.0.0.1:\(port)/metrics")!
-        let (data, _) = try await URLSession.shared.data(from: url)
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    /// SIGTERM, then the exit status (SIGKILL and nil after 30 s).
-    func terminate() async throws -> Int32? {
-        kill(process.processIdentifier, SIGTERM)
-        let deadline = ContinuousClock.now + .seconds(30)
-        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        guard !process.isRunning else {
-            kill9()
-            return nil
-        }
-        return process.terminationStatus
-    }
-
-    /// The build products directory: next to the test runner, else `.build/debug` of this package.
-    static func productsDirectory() throws -> URL {
-        var candidates: [URL] = []
-        if let runner = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            candidates.append(URL(fileURLWithPath: runner).deletingLastPathComponent())
-        }
-        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
-        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        candidates.append(package.appendingPathComponent(".build/debug"))
-        for directory in candidates
-        where FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("aggregator").path) {
-            return directory
-        }
-        throw TimedOut(what: "an aggregator executable in \(candidates.map(\.path)) (run `swift build` first)")
+        let port = try await waitForPort(within: .seconds(5))
+        return try await get("/metrics", port: port).1
     }
 }

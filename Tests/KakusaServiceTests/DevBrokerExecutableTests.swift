@@ -1,4 +1,5 @@
 import Foundation
+import KakusaTestSupport
 import Testing
 
 /// The `devbroker` executable as users and outside clients meet it: first stdout line is the bootstrap list,
@@ -54,37 +55,8 @@ struct DevBrokerExecutableTests {
     }
 }
 
-/// A `devbroker` started for one test; its first stdout line is the bootstrap list.
-final class DevBrokerProcess {
-    let process = Process()
-    let bootstrapServers: String
-
-    init(arguments: [String] = ["--partitions", "2"]) throws {
-        process.executableURL = try ServiceProcessHarness.productsDirectory().appendingPathComponent("devbroker")
-        process.arguments = arguments
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        guard let line = readLine(from: stdout.fileHandleForReading) else {
-            throw ServiceProcessHarness.HarnessError(code: "devbroker", context: "devbroker printed no bootstrap line")
-        }
-        bootstrapServers = line
-    }
-
-    func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
-    }
-
-    deinit { stop() }
-}
-
 /// The package's root directory (for deploy/, data/).
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
+let packageRoot = ServiceProcessHarness.packageRoot
 
 func readLine(from handle: FileHandle) -> String? {
     var bytes: [UInt8] = []

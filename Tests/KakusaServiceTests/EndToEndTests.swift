@@ -1,4 +1,5 @@
 import Foundation
+import KakusaTestSupport
 import Testing
 
 /// The whole pipeline on a devbroker, as a user runs it: aggregator and alerter running, the seed data (and the
@@ -29,7 +30,7 @@ struct EndToEndTests {
                         "data/seed/paper-counts.csv", "data/seed/stock-moves.ndjson"],
             environment: environment, directory: packageRoot)
         #expect(try await publish.waitForExit(within: .seconds(30)))
-        #expect(publish.process.terminationStatus == 0, "\(publish.output.value)")
+        #expect(publish.process.terminationStatus == 0, "\(publish.output)")
 
         // Expected from the seed facts, independently of the code: 5 unicorns first seen (the 2024 Moonshot AI
         // round and Zhipu, Baichuan, MiniMax, 01.AI), Moonshot AI's jump 1.0B → 3.3B, NVIDIA's two falls of 10%
@@ -59,7 +60,7 @@ struct EndToEndTests {
         #expect((latest["CN"]?["ratios"] as? [String: Double])?["JP"] == 12.17)
 
         for service in [aggregator, alerter] {
-            #expect(try await service.terminate(within: .seconds(10)) == 0, "\(service.output.value)")
+            #expect(try await service.terminate(within: .seconds(10)) == 0, "\(service.output)")
         }
     }
 
@@ -69,7 +70,7 @@ struct EndToEndTests {
             if try await service.get("/health/ready", port: port).0 == 200 { return }
             try await Task.sleep(for: .milliseconds(100))
         }
-        Issue.record("\(service.name) not ready: \(service.output.value)")
+        Issue.record("\(service.name) not ready: \(service.output)")
     }
 
     /// Runs examples/python/consume.py over a topic from the beginning to its end; fails if a value does not

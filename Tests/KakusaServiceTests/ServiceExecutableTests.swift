@@ -1,4 +1,5 @@
 import Foundation
+import KakusaTestSupport
 import Testing
 
 /// Starts each real executable, checks its health and metrics endpoints, and stops it with SIGTERM.
@@ -68,8 +69,8 @@ struct ServiceExecutableTests {
         #expect(startup < .seconds(20), "startup far over the 1 s goal")
 
         let status = try await harness.terminate(within: .seconds(5))
-        #expect(status == 0, "exit status after SIGTERM; stderr:\n\(harness.output.value)")
-        #expect(harness.output.value.contains("stopped"))
+        #expect(status == 0, "exit status after SIGTERM; stderr:\n\(harness.output)")
+        #expect(harness.output.contains("stopped"))
     }
 
     @Test func refusesAnInvalidPortWithTheKeyInTheMessage() async throws {
@@ -80,6 +81,6 @@ struct ServiceExecutableTests {
         )
         #expect(try await harness.waitForExit(within: .seconds(5)))
         #expect(harness.process.terminationStatus != 0)
-        #expect(harness.output.value.contains("KAKUSA_HTTP_PORT"))
+        #expect(harness.output.contains("KAKUSA_HTTP_PORT"))
     }
 }
