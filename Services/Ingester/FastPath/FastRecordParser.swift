@@ -7,56 +7,19 @@ import KakusaEvents
 enum FastRecordParser {
     static func fundingRound(_ bytes: UnsafeBufferPointer<UInt8>) -> FundingRound? {
         var scanner = JSONScanner(bytes)
-        var seen: UInt16 = 0
+        var fields = Fields()
         var company: String?, country: String?, round: String?, valuation: Money?, raised: Money?
         var investors: [String]?, announcedOn: String?, source: String?, id: String?
         let ok = scanner.object { s, key in
-            func once(_ bit: UInt16) -> Bool {
-                guard seen & bit == 0 else { return false }
-                seen |= bit
-                return true
-            }
-            if s.equals(key, "company") {
-                guard once(1 << 0) else { return false }
-                company = s.string()
-                return company != nil
-            } else if s.equals(key, "country") {
-                guard once(1 << 1) else { return false }
-                country = s.string()
-                return country != nil
-            } else if s.equals(key, "round") {
-                guard once(1 << 2) else { return false }
-                if s.takeNull() { return true }
-                round = s.string()
-                return round != nil
-            } else if s.equals(key, "valuation") {
-                guard once(1 << 3) else { return false }
-                valuation = money(&s)
-                return valuation != nil
-            } else if s.equals(key, "raised") {
-                guard once(1 << 4) else { return false }
-                if s.takeNull() { return true }
-                raised = money(&s)
-                return raised != nil
-            } else if s.equals(key, "investors") {
-                guard once(1 << 5) else { return false }
-                investors = s.stringArray()
-                return investors != nil
-            } else if s.equals(key, "announced_on") {
-                guard once(1 << 6) else { return false }
-                announcedOn = s.string()
-                return announcedOn != nil
-            } else if s.equals(key, "source") {
-                guard once(1 << 7) else { return false }
-                if s.takeNull() { return true }
-                source = s.string()
-                return source != nil
-            } else if s.equals(key, "id") {
-                guard once(1 << 8) else { return false }
-                if s.takeNull() { return true }
-                id = s.string()
-                return id != nil
-            }
+            if s.equals(key, "company") { return fields.read(0, &company, &s) { $0.string() } }
+            if s.equals(key, "country") { return fields.read(1, &country, &s) { $0.string() } }
+            if s.equals(key, "round") { return fields.read(2, &round, &s, nullable: true) { $0.string() } }
+            if s.equals(key, "valuation") { return fields.read(3, &valuation, &s) { money(&$0) } }
+            if s.equals(key, "raised") { return fields.read(4, &raised, &s, nullable: true) { money(&$0) } }
+            if s.equals(key, "investors") { return fields.read(5, &investors, &s) { $0.stringArray() } }
+            if s.equals(key, "announced_on") { return fields.read(6, &announcedOn, &s) { $0.string() } }
+            if s.equals(key, "source") { return fields.read(7, &source, &s, nullable: true) { $0.string() } }
+            if s.equals(key, "id") { return fields.read(8, &id, &s, nullable: true) { $0.string() } }
             return false
         }
         scanner.skipSpace()
@@ -70,47 +33,17 @@ enum FastRecordParser {
 
     static func paperCount(_ bytes: UnsafeBufferPointer<UInt8>) -> PaperCount? {
         var scanner = JSONScanner(bytes)
-        var seen: UInt16 = 0
+        var fields = Fields()
         var institution: String?, country: String?, year: Int?, authors: Int?, rank: Int?
         var source: String?, id: String?
         let ok = scanner.object { s, key in
-            func once(_ bit: UInt16) -> Bool {
-                guard seen & bit == 0 else { return false }
-                seen |= bit
-                return true
-            }
-            if s.equals(key, "institution") {
-                guard once(1 << 0) else { return false }
-                institution = s.string()
-                return institution != nil
-            } else if s.equals(key, "country") {
-                guard once(1 << 1) else { return false }
-                country = s.string()
-                return country != nil
-            } else if s.equals(key, "year") {
-                guard once(1 << 2) else { return false }
-                year = s.number().flatMap { Int(exactly: $0) }
-                return year != nil
-            } else if s.equals(key, "authors") {
-                guard once(1 << 3) else { return false }
-                authors = s.number().flatMap { Int(exactly: $0) }
-                return authors != nil
-            } else if s.equals(key, "rank") {
-                guard once(1 << 4) else { return false }
-                if s.takeNull() { return true }
-                rank = s.number().flatMap { Int(exactly: $0) }
-                return rank != nil
-            } else if s.equals(key, "source") {
-                guard once(1 << 5) else { return false }
-                if s.takeNull() { return true }
-                source = s.string()
-                return source != nil
-            } else if s.equals(key, "id") {
-                guard once(1 << 6) else { return false }
-                if s.takeNull() { return true }
-                id = s.string()
-                return id != nil
-            }
+            if s.equals(key, "institution") { return fields.read(0, &institution, &s) { $0.string() } }
+            if s.equals(key, "country") { return fields.read(1, &country, &s) { $0.string() } }
+            if s.equals(key, "year") { return fields.read(2, &year, &s) { $0.integer() } }
+            if s.equals(key, "authors") { return fields.read(3, &authors, &s) { $0.integer() } }
+            if s.equals(key, "rank") { return fields.read(4, &rank, &s, nullable: true) { $0.integer() } }
+            if s.equals(key, "source") { return fields.read(5, &source, &s, nullable: true) { $0.string() } }
+            if s.equals(key, "id") { return fields.read(6, &id, &s, nullable: true) { $0.string() } }
             return false
         }
         scanner.skipSpace()
@@ -122,57 +55,21 @@ enum FastRecordParser {
 
     static func stockMove(_ bytes: UnsafeBufferPointer<UInt8>) -> StockMove? {
         var scanner = JSONScanner(bytes)
-        var seen: UInt16 = 0
+        var fields = Fields()
         var symbol: String?, name: String?, kind: String?, at: String?, changePct: Double?, close: Double?
         var marketCapChange: Money?, source: String?, id: String?
         let ok = scanner.object { s, key in
-            func once(_ bit: UInt16) -> Bool {
-                guard seen & bit == 0 else { return false }
-                seen |= bit
-                return true
+            if s.equals(key, "symbol") { return fields.read(0, &symbol, &s) { $0.string() } }
+            if s.equals(key, "name") { return fields.read(1, &name, &s, nullable: true) { $0.string() } }
+            if s.equals(key, "kind") { return fields.read(2, &kind, &s) { $0.string() } }
+            if s.equals(key, "at") { return fields.read(3, &at, &s) { $0.string() } }
+            if s.equals(key, "change_pct") { return fields.read(4, &changePct, &s) { $0.number() } }
+            if s.equals(key, "close") { return fields.read(5, &close, &s, nullable: true) { $0.number() } }
+            if s.equals(key, "market_cap_change") {
+                return fields.read(6, &marketCapChange, &s, nullable: true) { money(&$0) }
             }
-            if s.equals(key, "symbol") {
-                guard once(1 << 0) else { return false }
-                symbol = s.string()
-                return symbol != nil
-            } else if s.equals(key, "name") {
-                guard once(1 << 1) else { return false }
-                if s.takeNull() { return true }
-                name = s.string()
-                return name != nil
-            } else if s.equals(key, "kind") {
-                guard once(1 << 2) else { return false }
-                kind = s.string()
-                return kind != nil
-            } else if s.equals(key, "at") {
-                guard once(1 << 3) else { return false }
-                at = s.string()
-                return at != nil
-            } else if s.equals(key, "change_pct") {
-                guard once(1 << 4) else { return false }
-                changePct = s.number()
-                return changePct != nil
-            } else if s.equals(key, "close") {
-                guard once(1 << 5) else { return false }
-                if s.takeNull() { return true }
-                close = s.number()
-                return close != nil
-            } else if s.equals(key, "market_cap_change") {
-                guard once(1 << 6) else { return false }
-                if s.takeNull() { return true }
-                marketCapChange = money(&s)
-                return marketCapChange != nil
-            } else if s.equals(key, "source") {
-                guard once(1 << 7) else { return false }
-                if s.takeNull() { return true }
-                source = s.string()
-                return source != nil
-            } else if s.equals(key, "id") {
-                guard once(1 << 8) else { return false }
-                if s.takeNull() { return true }
-                id = s.string()
-                return id != nil
-            }
+            if s.equals(key, "source") { return fields.read(7, &source, &s, nullable: true) { $0.string() } }
+            if s.equals(key, "id") { return fields.read(8, &id, &s, nullable: true) { $0.string() } }
             return false
         }
         scanner.skipSpace()
@@ -180,6 +77,25 @@ enum FastRecordParser {
         return StockMove(
             symbol: symbol, name: name, kind: StockMove.Kind(rawValue: kind), at: at, changePct: changePct,
             close: close, marketCapChange: marketCapChange, source: source, id: id)
+    }
+
+    /// The keys read so far: a key twice sends the record the slow way.
+    private struct Fields {
+        var seen: UInt16 = 0
+
+        /// Reads the value of field number `bit` with `parse` (a `null` leaves a nullable field nil); false for a
+        /// repeated key or a value `parse` refuses.
+        @inline(__always)
+        mutating func read<T>(
+            _ bit: Int, _ value: inout T?, _ scanner: inout JSONScanner, nullable: Bool = false,
+            _ parse: (inout JSONScanner) -> T?
+        ) -> Bool {
+            guard seen & (1 << bit) == 0 else { return false }
+            seen |= 1 << bit
+            if nullable && scanner.takeNull() { return true }
+            value = parse(&scanner)
+            return value != nil
+        }
     }
 
     private static func money(_ s: inout JSONScanner) -> Money? {

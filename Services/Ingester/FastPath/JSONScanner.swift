@@ -75,6 +75,9 @@ struct JSONScanner {
 
     /// A JSON number. Exact for up to 15 significant digits and small exponents (Clinger's fast path);
     /// otherwise the standard library's parser.
+    /// A number that is a whole Int.
+    mutating func integer() -> Int? { number().flatMap { Int(exactly: $0) } }
+
     mutating func number() -> Double? {
         skipSpace()
         let start = index
