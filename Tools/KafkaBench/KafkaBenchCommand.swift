@@ -68,12 +68,17 @@ struct KafkaBenchCommand: AsyncParsableCommand {
         @Option var brokers: String
         @Option var topic: String
         @Option var count: Int
+        @Option(name: .customLong("property"), help: "A librdkafka property, KEY=VALUE (repeatable).")
+        var properties: [String] = []
 
         func run() async throws {
             let logger = Logger(label: "kafka-bench")
+            let extra = Dictionary(
+                properties.compactMap { p in p.firstIndex(of: "=").map { (String(p[..<$0]), String(p[p.index(after: $0)...])) } },
+                uniquingKeysWith: { _, last in last })
             let consumer = try KafkaConsumer(
                 configuration: KafkaConsumerConfiguration(
-                    kafka: KafkaConfiguration(bootstrapServers: brokers), groupID: "bench-\(UUID().uuidString)",
+                    kafka: KafkaConfiguration(bootstrapServers: brokers, properties: extra), groupID: "bench-\(UUID().uuidString)",
                     topics: [topic], sessionTimeoutMilliseconds: 6000),
                 logger: logger)
             let count = self.count
