@@ -392,9 +392,14 @@ def wait_outputs(collector, rounds, timeout, quiet=3.0):
     changes, alerting = expected_outputs(rounds)
     deadline = time.time() + timeout
     complete_at = None
+    collector.complete = {}
     while time.time() < deadline:
         vc, _ = collector.count(VC)
         al, _ = collector.count(ALERTS)
+        if vc >= len(changes):
+            collector.complete.setdefault(VC, time.time())
+        if al >= len(alerting):
+            collector.complete.setdefault(ALERTS, time.time())
         if vc >= len(changes) and al >= len(alerting):
             complete_at = complete_at or time.time()
             if time.time() - complete_at >= quiet:
@@ -424,7 +429,9 @@ def run_pipeline(cfg, name, rounds, fault, feed_pause, rules_extra="", env_extra
         if complete is None:
             result.note("outputs incomplete at the deadline")
         elif getattr(result, "fault_end", None):
-            result.note(f"outputs complete {max(0.0, complete - result.fault_end):.1f} s after the last fault")
+            result.note(f"outputs complete {max(0.0, complete - result.fault_end):.1f} s after the last fault "
+                        f"(valuation changes {collector.complete[VC] - result.fault_end:.1f} s, "
+                        f"alerts {collector.complete[ALERTS] - result.fault_end:.1f} s)")
         check_outputs(result, collector, rounds)
         result.note(f"{feeder.retries} chunk re-sends; {time.time() - started:.0f} s")
         if after:
@@ -886,7 +893,7 @@ def main():
     cfg.webhook_records = 2_000 if long else 400
     cfg.partitions = 16 if long else 4
     cfg.chunk = 500 if long else 50
-    cfg.pause = 0.0 if long else 0.25
+    cfg.pause = 0.3 if long else 0.25
     # The services probe Kafka every 5 s with a 2 s timeout: a shorter outage may never show on /health/ready.
     cfg.outage = 30 if long else 10
     cfg.kills = 10 if long else 2
