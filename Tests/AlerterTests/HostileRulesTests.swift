@@ -46,7 +46,7 @@ import Testing
     static let hostile = [
         ".nan", ".inf", "-.inf", "1e400", "-1e400", "0x1F", "~", "null", "[]", "{}", "&a x", "*a", "*undefined",
         "!!binary AAAA", "!!python/object:os.system", "\t", "'", "\"", "{", "[", "- ", ": ", "? ", "%YAML 1.1",
-        "---", "...", "|", ">", "#", String(repeating: "[", count: 2_000), String(repeating: "x", count: 100_000),
+        "---", "...", "|", ">", "#", String(repeating: "[", count: 500), String(repeating: "x", count: 10_000),
         "999999999999999999999999999999", "24x", "-5s", "0s", "\u{0}", "\u{FEFF}", "é", "\u{1F600}",
     ]
 
@@ -74,11 +74,12 @@ import Testing
         return lines.joined(separator: "\n")
     }
 
-    @Test func mutatedRulesFilesLoadOrAreRefusedWithALineAndAReason() {
+    @Test func mutatedRulesFilesLoadOrAreRefusedWithALineAndAReason() async {
         var rng = Generator(state: 0x5255_4C45_53)
         var refused = 0
         var loaded = 0
         for _ in 0..<Self.iterations {
+            await Task.yield()  // CPU work: leave the cooperative threads to the tests alongside
             let text = Self.mutate(Self.good, &rng)
             do {
                 let rules = try RulesLoader(file: "fuzz.yaml").parse(text)

@@ -537,7 +537,7 @@ def scenario_rebalance(cfg):
     return run_pipeline(cfg, "3 rebalance +2 −1 aggregators", rounds, fault, cfg.pause)
 
 
-def check_rounds_topic(result, brokers, rounds, retries):
+def check_rounds_topic(brokers, rounds):
     """Every round once on funding-rounds (a re-sent chunk may legitimately repeat some: counted apart)."""
     c = Consumer({"bootstrap.servers": brokers, "group.id": f"faults-{random.random()}",
                   "isolation.level": "read_committed", "enable.auto.commit": False})
@@ -564,7 +564,6 @@ def scenario_produce_errors_checked(cfg):
     holder = {}
 
     def fault(stack, feeder, result):
-        holder["brokers"] = stack.broker.bootstrap
         holder["feeder"] = feeder
         # Bursts, not a wall: each is retried well within the producers' message timeouts. (A wall of errors
         # that outlasts the ingester's 10 s message timeout is an outage: see scenario 1.)
@@ -574,7 +573,7 @@ def scenario_produce_errors_checked(cfg):
                 stack.broker.command(f"errors 0 {code} {cfg.error_burst}")
                 injected += cfg.error_burst
             time.sleep(2.0)
-        holder["lost"], holder["dups"] = check_rounds_topic(result, stack.broker.bootstrap, rounds, feeder.retries)
+        holder["lost"], holder["dups"] = check_rounds_topic(stack.broker.bootstrap, rounds)
         result.note(f"{injected} produce errors injected (NOT_LEADER_FOR_PARTITION, REQUEST_TIMED_OUT); "
                     f"funding-rounds: {holder['lost']} missing, {holder['dups']} repeated")
 
