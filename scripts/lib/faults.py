@@ -903,6 +903,9 @@ def main():
     cfg.timeout = 900 if long else 180
     cfg.work = tempfile.mkdtemp(prefix="kakusa-faults-")
     names = [n for n in cfg.only.split(",") if n] or list(SCENARIOS)
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        sys.exit(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
     log(f"fault suite ({cfg.form}); logs in {cfg.work}")
     results = []
     t0 = time.time()
