@@ -64,9 +64,14 @@ import Testing
                 }
             case 3:
                 var chars = Array(lines[at])
-                if !chars.isEmpty { chars[Int.random(in: 0..<chars.count, using: &rng)] = hostile.randomElement(using: &rng)!.first ?? " " }
+                if !chars.isEmpty {
+                    let replacement = hostile.randomElement(using: &rng)!.first ?? " "
+                    chars[Int.random(in: 0..<chars.count, using: &rng)] = replacement
+                }
                 lines[at] = String(chars)
-            case 4: lines[at] = String(repeating: " ", count: Int.random(in: 0...6, using: &rng)) + lines[at].drop { $0 == " " }
+            case 4:
+                let indent = String(repeating: " ", count: Int.random(in: 0...6, using: &rng))
+                lines[at] = indent + lines[at].drop { $0 == " " }
             default: lines.insert(hostile.randomElement(using: &rng)!, at: at)
             }
             if lines.isEmpty { lines = [""] }

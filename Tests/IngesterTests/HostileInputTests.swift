@@ -25,9 +25,10 @@ struct SeededGenerator: RandomNumberGenerator {
     // Synchronous CPU work: each loop yields, so that the tests that run alongside keep their cooperative threads.
     static let iterations = 2000
 
-    static let valid = #"""
-        {"company":"Moonshot AI","country":"CN","round":"Series B","valuation":{"amount":3300000000,"currency":"USD"},"raised":{"amount":1000000000,"currency":"USD"},"investors":["Alibaba","Tencent"],"announced_on":"2025-01-31","source":"CB Insights"}
-        """#
+    static let valid =
+        #"{"company":"Moonshot AI","country":"CN","round":"Series B","#
+        + #""valuation":{"amount":3300000000,"currency":"USD"},"raised":{"amount":1000000000,"currency":"USD"},"#
+        + #""investors":["Alibaba","Tencent"],"announced_on":"2025-01-31","source":"CB Insights"}"#
 
     /// Fragments that have broken JSON parsers and number handling elsewhere.
     static let hostile: [[UInt8]] = [
@@ -45,7 +46,9 @@ struct SeededGenerator: RandomNumberGenerator {
             switch Int.random(in: 0..<6, using: &rng) {
             case 0: if !bytes.isEmpty { bytes[at] = UInt8.random(in: 0...255, using: &rng) }
             case 1: bytes.insert(contentsOf: hostile.randomElement(using: &rng)!, at: at)
-            case 2: if !bytes.isEmpty { bytes.removeSubrange(at..<min(bytes.count, at + Int.random(in: 1...20, using: &rng))) }
+            case 2:
+                let end = min(bytes.count, at + Int.random(in: 1...20, using: &rng))
+                if !bytes.isEmpty { bytes.removeSubrange(at..<end) }
             case 3: bytes = Array(bytes.prefix(at))
             case 4:
                 // Replace a value after a colon with a hostile one: keeps the record's shape, breaks its content.
@@ -116,11 +119,13 @@ struct SeededGenerator: RandomNumberGenerator {
         for _ in 0..<Self.iterations {
             await Task.yield()
             let bytes = Self.mutate(base, &rng)
-            guard RecordProcessor.isValidUTF8(bytes[...]), case .valid(let key, _, let id)? = processor.fastPath(bytes[...])
+            guard RecordProcessor.isValidUTF8(bytes[...]),
+                case .valid(let key, _, let id)? = processor.fastPath(bytes[...])
             else { continue }
             let slow = RecordProcessor.decode(FundingRound.self, bytes[...], kind: .fundingRounds)
             guard case .valid(let slowKey, _, let slowID) = slow else {
-                Issue.record("fast path accepted what the Foundation path rejects: \(String(decoding: bytes, as: UTF8.self))")
+                let text = String(decoding: bytes, as: UTF8.self)
+                Issue.record("fast path accepted what the Foundation path rejects: \(text)")
                 continue
             }
             #expect(key == slowKey && id == slowID)
