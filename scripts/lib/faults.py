@@ -572,7 +572,7 @@ def scenario_produce_errors_checked(cfg):
             for code in (6, 7):
                 stack.broker.command(f"errors 0 {code} {cfg.error_burst}")
                 injected += cfg.error_burst
-            time.sleep(2.0)
+            time.sleep(cfg.error_gap)
         holder["lost"], holder["dups"] = check_rounds_topic(stack.broker.bootstrap, rounds)
         result.note(f"{injected} produce errors injected (NOT_LEADER_FOR_PARTITION, REQUEST_TIMED_OUT); "
                     f"funding-rounds: {holder['lost']} missing, {holder['dups']} repeated")
@@ -897,7 +897,8 @@ def main():
     cfg.outage = 30 if long else 10
     cfg.kills = 10 if long else 2
     cfg.kill_gap = 6.0 if long else 2.0
-    cfg.error_burst = 5
+    cfg.error_burst = int(os.environ.get("FAULTS_ERROR_BURST", "5"))
+    cfg.error_gap = float(os.environ.get("FAULTS_ERROR_GAP", "2.0"))  # 10 and 0.5 make a wall (see README)
     cfg.hang, cfg.fail = 3, 3
     cfg.big_mb = 1000 if long else 50
     cfg.timeout = 900 if long else 180
