@@ -18,6 +18,10 @@ struct Checks {
     mutating func name(_ field: String, _ value: String) {
         if Self.isBlank(value) {
             add(field, "empty", "must not be empty or only whitespace")
+        } else if Slug.make(value).isEmpty {
+            // Names become keys (slugs): one made only of punctuation or control characters would share the
+            // empty key with every other such name.
+            add(field, "no_letters", "must contain a letter or a digit")
         }
     }
 

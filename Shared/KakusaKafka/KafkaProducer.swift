@@ -224,7 +224,11 @@ public final class KafkaProducer: Service, @unchecked Sendable {
         try checkUsable()
         let client = self.client
         let ms = Int32(clamping: timeout.components.seconds * 1000)
-        return try await client.blocking.run { try client.metadata(timeoutMilliseconds: max(ms, 100)) }
+        // Bounded wait: behind a transaction call that blocks while the brokers are away, a readiness probe must
+        // still answer (unreachable) instead of waiting for that call and leaving /health/ready true.
+        return try await client.blocking.run(giveUpAfter: timeout + .seconds(1)) {
+            try client.metadata(timeoutMilliseconds: max(ms, 100))
+        }
     }
 
     /// Records enqueued and not yet acknowledged.

@@ -26,16 +26,17 @@ enum FastValidation {
         return true
     }
 
-    /// ASCII with at least one byte that is not whitespace; false (unsure) for anything else.
+    /// ASCII with at least one letter or digit (so its slug is not empty); false (unsure) for anything else.
     private static func asciiName(_ text: String) -> Bool {
         var text = text
         return text.withUTF8 { bytes in
-            var printable = false
+            var alphanumeric = false
             for byte in bytes {
                 if byte >= 0x80 { return false }
-                if !(byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)) { printable = true }
+                let lower = byte | 0x20
+                if (lower >= 0x61 && lower <= 0x7A) || (byte >= 0x30 && byte <= 0x39) { alphanumeric = true }
             }
-            return printable
+            return alphanumeric
         }
     }
 

@@ -88,8 +88,10 @@ struct JSONScanner {
         }
         var mantissa: UInt64 = 0
         var digits = 0
+        var nonZero = false
         let integerStart = index
         while index < bytes.count, bytes[index] &- 0x30 < 10 {
+            nonZero = nonZero || bytes[index] != 0x30
             mantissa = mantissa &* 10 &+ UInt64(bytes[index] &- 0x30)
             digits += 1
             index += 1
@@ -100,6 +102,7 @@ struct JSONScanner {
         if index < bytes.count, bytes[index] == 0x2E {
             index += 1
             while index < bytes.count, bytes[index] &- 0x30 < 10 {
+                nonZero = nonZero || bytes[index] != 0x30
                 mantissa = mantissa &* 10 &+ UInt64(bytes[index] &- 0x30)
                 digits += 1
                 fractionDigits += 1
@@ -121,7 +124,10 @@ struct JSONScanner {
             return negative ? -value : value
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        return Double(text)
+        // A number beyond Double (1e400, or 1e-400 underflowing to 0) is left to the Foundation path, which refuses
+        // it: the fast path must never accept what the slow one rejects.
+        guard let value = Double(text), value.isFinite, value != 0 || !nonZero else { return nil }
+        return value
     }
 
     /// `["a","b"]`: strings only.
