@@ -174,6 +174,14 @@ public final class ServiceProcessHarness: @unchecked Sendable {
         return process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
     }
 
+    /// Writes a line to the process's stdin (the devbroker's control commands: `down N`, `errors API CODE COUNT`).
+    public func send(_ line: String) throws {
+        guard let pipe = process.standardInput as? Pipe else {
+            throw HarnessError(code: "no-stdin", context: "\(name) has no stdin pipe")
+        }
+        try pipe.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
+    }
+
     /// SIGKILL, and waits for the exit.
     public func kill9() {
         guard process.isRunning else { return }
