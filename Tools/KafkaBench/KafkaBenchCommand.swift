@@ -92,10 +92,13 @@ struct KafkaBenchCommand: AsyncParsableCommand {
                     var seen = 0
                     var bytes = 0
                     var start: ContinuousClock.Instant?
+                    var batches = 0
+                    defer { FileHandle.standardError.write(Data("batches=\(batches)\n".utf8)) }
                     while seen < count, let batch = try await iterator.nextBatch() {
                         // The clock starts at the first record: joining the mock's group takes ~3 s.
                         if start == nil { start = .now }
                         seen += batch.count
+                        batches += 1
                         for m in batch { bytes += (m.value?.count ?? 0) }
                     }
                     return (ContinuousClock.now - start!, bytes)
