@@ -191,6 +191,7 @@ let package = Package(
         .testTarget(
             name: "AlerterTests",
             dependencies: [
+                "KakusaTestSupport",
                 "Alerter", "KakusaKafka", "KakusaEvents",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

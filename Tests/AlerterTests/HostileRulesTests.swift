@@ -1,4 +1,5 @@
 import Foundation
+import KakusaTestSupport
 import Testing
 
 @testable import Alerter
@@ -7,18 +8,6 @@ import Testing
 /// byte by byte, for a fixed seed and budget. Every file is either loaded or refused with a line, a column and a
 /// reason; nothing crashes or hangs.
 @Suite struct HostileRulesTests {
-    /// SplitMix64: a failure replays exactly.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let iterations = 2000
 
     static let good = """
@@ -50,7 +39,7 @@ import Testing
         "999999999999999999999999999999", "24x", "-5s", "0s", "\u{0}", "\u{FEFF}", "é", "\u{1F600}",
     ]
 
-    static func mutate(_ text: String, _ rng: inout Generator) -> String {
+    static func mutate(_ text: String, _ rng: inout SeededGenerator) -> String {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         for _ in 0..<Int.random(in: 1...3, using: &rng) {
             let at = Int.random(in: 0..<lines.count, using: &rng)
@@ -80,7 +69,7 @@ import Testing
     }
 
     @Test func mutatedRulesFilesLoadOrAreRefusedWithALineAndAReason() async {
-        var rng = Generator(state: 0x5255_4C45_53)
+        var rng = SeededGenerator(state: 0x5255_4C45_53)
         var refused = 0
         var loaded = 0
         for _ in 0..<Self.iterations {

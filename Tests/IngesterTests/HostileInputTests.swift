@@ -1,21 +1,9 @@
 import Foundation
 import KakusaEvents
+import KakusaTestSupport
 import Testing
 
 @testable import Ingester
-
-/// A seeded generator (SplitMix64), so that a failure replays exactly.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Property-based hostile input (issue 9, scenario 5): mutated and hostile records through the readers and the
 /// record processor, for a fixed seed and a fixed budget. Every record must come out either valid (a value that
