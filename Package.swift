@@ -147,7 +147,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KakusaKafkaTests",
-            dependencies: ["KakusaKafka"],
+            dependencies: ["KakusaTestSupport", "KakusaKafka"],
             path: "Tests/KakusaKafkaTests",
             swiftSettings: swiftSettings
         ),

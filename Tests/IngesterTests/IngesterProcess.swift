@@ -19,8 +19,6 @@ final class IngesterProcess {
         port = try await harness.waitForPort(within: .seconds(30))
     }
 
-    static func productsDirectory() throws -> URL { try ServiceProcessHarness.productsDirectory() }
-
     /// POSTs `body` to `path`; returns the status and the body.
     func post(_ path: String, _ body: String) async throws -> (status: Int, body: Data) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)

@@ -1,6 +1,7 @@
 import Foundation
 import KakusaEvents
 import KakusaKafka
+import KakusaTestSupport
 import Testing
 
 @testable import Ingester
@@ -160,18 +161,7 @@ import Testing
 
 /// Runs the built `ingester` executable with `arguments`, writing `stdin` to it; returns its status and stderr.
 func runIngester(_ arguments: [String], stdin: String) async throws -> (status: Int32, stderr: String) {
-    let process = Process()
-    process.executableURL = try IngesterProcess.productsDirectory().appendingPathComponent("ingester")
-    process.arguments = arguments
-    let input = Pipe()
-    let errors = Pipe()
-    process.standardInput = input
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = errors
-    try process.run()
-    input.fileHandleForWriting.write(Data(stdin.utf8))
-    try input.fileHandleForWriting.close()
-    let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stderr, as: UTF8.self))
+    let ingester = try ServiceProcessHarness.productsDirectory().appendingPathComponent("ingester").path
+    let run = try CommandRun.run(ingester, arguments, input: stdin)
+    return (run.status, run.stderr)
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KakusaKafka
+import KakusaTestSupport
 import Testing
 
 @Suite(.serialized)
@@ -53,21 +54,5 @@ struct InteroperabilityTests {
 
 /// Runs a command and returns its standard output; fails on a non-zero exit.
 func run(_ command: String, _ arguments: [String], input: String? = nil) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [command] + arguments
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
-    let inPipe = Pipe()
-    process.standardInput = inPipe
-    try process.run()
-    if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
-    try inPipe.fileHandleForWriting.close()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw TimedOut(what: "\(command) exited with \(process.terminationStatus)")
-    }
-    return String(decoding: data, as: UTF8.self)
+    try CommandRun.run(command, arguments, input: input).output(of: command)
 }

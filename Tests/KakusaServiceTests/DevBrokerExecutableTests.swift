@@ -82,25 +82,5 @@ func pythonPath() throws -> String {
 
 @discardableResult
 func shell(_ command: String, _ arguments: [String], input: String? = nil) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: command.hasPrefix("/") ? command : "/usr/bin/env")
-    process.arguments = command.hasPrefix("/") ? arguments : [command] + arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    let inPipe = Pipe()
-    process.standardInput = inPipe
-    try process.run()
-    if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
-    try inPipe.fileHandleForWriting.close()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    let errors = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw ServiceProcessHarness.HarnessError(
-            code: "command-failed",
-            context: "\(command) exited \(process.terminationStatus): \(String(decoding: errors, as: UTF8.self))")
-    }
-    return String(decoding: data, as: UTF8.self)
+    try CommandRun.run(command, arguments, input: input).output(of: command)
 }
