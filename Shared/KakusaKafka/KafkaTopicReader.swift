@@ -77,6 +77,7 @@ public struct KafkaTopicReader: Sendable {
         // The reader stops at the end: a broker holding an empty fetch open for 500 ms (the default) only delays
         // the end-of-partition news that ends it (a restore of empty topics took 2 s instead of 0.2 s).
         if properties["fetch.wait.max.ms"] == nil { properties["fetch.wait.max.ms"] = "10" }
+        if properties["queued.min.messages"] == nil { properties["queued.min.messages"] = KafkaConsumerConfiguration.queuedMinMessages }
 
         let conf = rd_kafka_conf_new()
         var errstr = [CChar](repeating: 0, count: 512)

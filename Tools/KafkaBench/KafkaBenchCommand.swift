@@ -17,11 +17,14 @@ struct KafkaBenchCommand: AsyncParsableCommand {
         @Option var file: String
         @Option var batch = 10_000
         @Option var window = 8
+        @Option(name: .customLong("property"), help: "A librdkafka property, KEY=VALUE (repeatable).")
+        var properties: [String] = []
 
         func run() async throws {
             let logger = Logger(label: "kafka-bench")
             let producer = try KafkaProducer(
-                configuration: KafkaProducerConfiguration(kafka: KafkaConfiguration(bootstrapServers: brokers)),
+                configuration: KafkaProducerConfiguration(
+                    kafka: KafkaConfiguration(bootstrapServers: brokers, properties: parseProperties(properties))),
                 logger: logger)
             // Timed like `kcat -P`: from reading the file to the last acknowledgement and the close. Options are
             // read into locals because their property wrappers are slow in a hot loop.
@@ -70,12 +73,12 @@ struct KafkaBenchCommand: AsyncParsableCommand {
         @Option var count: Int
         @Option(name: .customLong("property"), help: "A librdkafka property, KEY=VALUE (repeatable).")
         var properties: [String] = []
+        @Flag(help: "Print each pause of more than 30 ms between batches to stderr (how librdkafka's fetch stalls were found).")
+        var traceGaps = false
 
         func run() async throws {
             let logger = Logger(label: "kafka-bench")
-            let extra = Dictionary(
-                properties.compactMap { p in p.firstIndex(of: "=").map { (String(p[..<$0]), String(p[p.index(after: $0)...])) } },
-                uniquingKeysWith: { _, last in last })
+            let extra = parseProperties(properties)
             let consumer = try KafkaConsumer(
                 configuration: KafkaConsumerConfiguration(
                     kafka: KafkaConfiguration(bootstrapServers: brokers, properties: extra), groupID: "bench-\(UUID().uuidString)",
@@ -93,10 +96,19 @@ struct KafkaBenchCommand: AsyncParsableCommand {
                     var bytes = 0
                     var start: ContinuousClock.Instant?
                     var batches = 0
+                    let trace = traceGaps
+                    var last = ContinuousClock.now
                     defer { FileHandle.standardError.write(Data("batches=\(batches)\n".utf8)) }
                     while seen < count, let batch = try await iterator.nextBatch() {
                         // The clock starts at the first record: joining the mock's group takes ~3 s.
                         if start == nil { start = .now }
+                        if trace {
+                            let now = ContinuousClock.now
+                            if now - last > .milliseconds(30) {
+                                FileHandle.standardError.write(Data("pause of \((now - last).seconds) s after \(seen) records\n".utf8))
+                            }
+                            last = now
+                        }
                         seen += batch.count
                         batches += 1
                         for m in batch { bytes += (m.value?.count ?? 0) }
@@ -115,6 +127,13 @@ struct KafkaBenchCommand: AsyncParsableCommand {
             print("RESULT layer-consume \(count) \(elapsed.seconds) bytes=\(bytes)")
         }
     }
+}
+
+/// `KEY=VALUE` options as librdkafka properties (the last of a key wins).
+func parseProperties(_ options: [String]) -> [String: String] {
+    Dictionary(
+        options.compactMap { p in p.firstIndex(of: "=").map { (String(p[..<$0]), String(p[p.index(after: $0)...])) } },
+        uniquingKeysWith: { _, last in last })
 }
 
 extension Duration {
