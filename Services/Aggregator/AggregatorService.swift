@@ -69,11 +69,9 @@ final class AggregatorService: Service, Sendable {
                 logger.info("stopped before the state was restored")
                 return
             }
-            var (state, pending) = started.restored
+            var (pending, noted) = (started.pending, started.noted)
             let outputPartitions = started.outputPartitions
-            var noted = state.outputEnds[settings.transactionalID] ?? [:]
             var restoredFor = started.restoredFor
-            view.publish(state)
             readiness.set(Self.readinessCheck, ready: true, reason: "state restored")
             // The transaction of the previous batch, still committing while this one is derived (one at a time).
             var inFlight: InFlight?
@@ -82,30 +80,27 @@ final class AggregatorService: Service, Sendable {
                 if !assigned.isSubset(of: restoredFor) {
                     if let previous = inFlight {
                         inFlight = nil
-                        if let started = try await settle(previous, pending: &pending, noted: &noted) {
-                            (state, pending, noted) = started
+                        if let restarted = try await settle(previous, pending: &pending, noted: &noted) {
+                            (pending, noted) = restarted
                             continue
                         }
                     }
-                    (state, pending) = try await restore()
-                    noted = state.outputEnds[settings.transactionalID] ?? [:]
-                    view.publish(state)
+                    (pending, noted) = try await restoreState()
                 }
                 restoredFor = assigned
                 let began = ContinuousClock.now
                 // Derived in place (no copy of the state per batch): an aborted transaction restores it anyway.
-                let result = deriver.derive(batch, state: &state)
+                let (result, applied) = view.update { state in (deriver.derive(batch, state: &state), state.appliedOffsets) }
                 let outputs = pending.unwritten(result.outputs)
                 derivations.recordNanoseconds((ContinuousClock.now - began).nanoseconds)
                 if let previous = inFlight {
                     inFlight = nil
                     if let restarted = try await settle(previous, pending: &pending, noted: &noted) {
                         // The previous transaction aborted: this batch is read again after the rewind.
-                        (state, pending, noted) = restarted
+                        (pending, noted) = restarted
                         continue
                     }
                 }
-                let snapshot = state
                 let starts = pending.earliest
                 let notedNow = noted
                 let offsets = batch.nextOffsets
@@ -116,10 +111,10 @@ final class AggregatorService: Service, Sendable {
                     ends.merge(starts) { min($0, $1) }
                     let changed = ends.filter { notedNow[$0.key] != $0.value }
                     try await self.commit(outputs, result, starts: changed, offsets: offsets)
-                    self.committed(result, count: count, written: outputs.count, began: began, state: snapshot)
+                    self.committed(result, count: count, written: outputs.count, began: began)
                     return ends
                 }
-                inFlight = InFlight(task: task, applied: state.appliedOffsets)
+                inFlight = InFlight(task: task, applied: applied)
             }
             if let previous = inFlight {
                 _ = try await settle(previous, pending: &pending, noted: &noted)
@@ -137,10 +132,10 @@ final class AggregatorService: Service, Sendable {
     }
 
     /// Waits for the transaction in flight. Committed: notes its output ends, resolves pending outputs, returns nil.
-    /// Aborted: rewinds the consumer and returns the state restored from the changelog.
+    /// Aborted: rewinds the consumer, restores the state from the changelog and returns what ``restoreState()`` does.
     private func settle(
         _ inFlight: InFlight, pending: inout PendingOutputs, noted: inout [TopicPartition: Int64]
-    ) async throws -> (StateStore, PendingOutputs, [TopicPartition: Int64])? {
+    ) async throws -> (PendingOutputs, [TopicPartition: Int64])? {
         do {
             noted = try await inFlight.task.value
             pending.resolve(applied: inFlight.applied)
@@ -150,16 +145,12 @@ final class AggregatorService: Service, Sendable {
             logger.warning("transaction aborted; restoring and rewinding", metadata: [LogKey.error: "\(error)"])
             try await consumer.rewindToCommitted()
             try await Task.sleep(for: .milliseconds(200))
-            let (state, pending) = try await restore()
-            view.publish(state)
-            return (state, pending, state.outputEnds[settings.transactionalID] ?? [:])
+            return try await restoreState()
         }
     }
 
-    /// Metrics, logs and the query view after a batch's transaction committed.
-    private func committed(
-        _ result: BatchDeriver.Result, count: Int, written: Int, began: ContinuousClock.Instant, state: StateStore
-    ) {
+    /// Metrics and logs after a batch's transaction committed.
+    private func committed(_ result: BatchDeriver.Result, count: Int, written: Int, began: ContinuousClock.Instant) {
         transactions.recordNanoseconds((ContinuousClock.now - began).nanoseconds)
         recordsIn.increment(by: count)
         recordsSkipped.increment(by: result.skipped)
@@ -174,12 +165,12 @@ final class AggregatorService: Service, Sendable {
         if result.deadLetters > 0 {
             logger.warning("records dead-lettered", metadata: ["count": "\(result.deadLetters)"])
         }
-        view.publish(state)
         updateLag()
     }
 
     private struct Started: Sendable {
-        var restored: (StateStore, PendingOutputs)
+        var pending: PendingOutputs
+        var noted: [TopicPartition: Int64]
         var restoredFor: Set<TopicPartition>
         var outputPartitions: [TopicPartition]
     }
@@ -196,12 +187,12 @@ final class AggregatorService: Service, Sendable {
             try await Task.sleep(for: .milliseconds(20))
         }
         let restoredFor = consumer.assignedPartitions
-        let restored = try await restore()
+        let (pending, noted) = try await restoreState()
         let metadata = try await producer.metadata(timeout: .seconds(10))
         let outputPartitions = settings.outputTopics.flatMap { topic in
             (0..<Int32(metadata.topicPartitions[topic] ?? 0)).map { TopicPartition(topic: topic, partition: $0) }
         }
-        return Started(restored: restored, restoredFor: restoredFor, outputPartitions: outputPartitions)
+        return Started(pending: pending, noted: noted, restoredFor: restoredFor, outputPartitions: outputPartitions)
     }
 
     private func outputEndRecords(_ ends: [TopicPartition: Int64]) -> [ProducerMessage] {
@@ -283,6 +274,15 @@ final class AggregatorService: Service, Sendable {
             defer { group.cancelAll() }
             return try await group.next() ?? nil
         }
+    }
+
+    /// Restores the state from the changelog into the view; returns the outputs written from input it has not applied,
+    /// and where this instance noted its latest transaction could start writing.
+    private func restoreState() async throws -> (PendingOutputs, [TopicPartition: Int64]) {
+        let (state, pending) = try await restore()
+        let noted = state.outputEnds[settings.transactionalID] ?? [:]
+        view.replace(with: state)
+        return (pending, noted)
     }
 
     /// The state as the changelog has it now, and the outputs written from input it has not applied.

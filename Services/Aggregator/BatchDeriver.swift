@@ -59,17 +59,17 @@ struct BatchDeriver: Sendable {
                         deadLetter(message, [rates.missingRateIssue(field: "valuation.currency", currency: round.valuation.currency)], into: &result)
                         break
                     }
-                    switch state.valuations.apply(round, valuationUSD: usd) {
+                    let slug = Slugs.make(round.company)
+                    switch state.valuations.apply(round, slug: slug, valuationUSD: usd) {
                     case .change(let change, let entry):
                         result.outputs.append(
                             ProducerMessage(
-                                topic: topics.valuationChanges, key: Array(Slugs.make(change.company).utf8),
-                                value: FastJSON.encode(change),
+                                topic: topics.valuationChanges, key: Array(slug.utf8), value: FastJSON.encode(change),
                                 headers: headers.headers(id: change.id, type: ValuationChange.eventType)))
                         result.derived += 1
-                        changelog[StateStore.key(entry)] = FastJSON.encode(entry)
+                        changelog[StateStore.key(entry, slug: slug)] = FastJSON.encode(entry)
                     case .late(let entry):
-                        changelog[StateStore.key(entry)] = FastJSON.encode(entry)
+                        changelog[StateStore.key(entry, slug: slug)] = FastJSON.encode(entry)
                     case .duplicate:
                         break
                     }

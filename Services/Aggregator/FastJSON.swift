@@ -187,7 +187,19 @@ enum FastJSON {
         /// A string as `JSONEncoder` writes it with `.withoutEscapingSlashes`.
         mutating func string(_ value: String) {
             bytes.append(UInt8(ascii: "\""))
-            if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            // Contiguous UTF-8 (native strings are): one scan and one copy, no per-byte iterator.
+            let plain = value.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
+                guard !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+                    return false
+                }
+                bytes.append(contentsOf: utf8)
+                return true
+            }
+            if plain == true {
+                bytes.append(UInt8(ascii: "\""))
+                return
+            }
+            if plain == nil, !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
                 bytes.append(contentsOf: value.utf8)
                 bytes.append(UInt8(ascii: "\""))
                 return
@@ -218,13 +230,33 @@ enum FastJSON {
 
         /// A number as `JSONEncoder` writes a `Double`: its description, without a trailing `.0`.
         mutating func number(_ value: Double) {
+            // A whole number below 2^53 is its digits in `description` (then ".0", left out here); -0 is not.
+            if value == value.rounded(.towardZero), abs(value) < 9_007_199_254_740_992, value != 0 || value.sign == .plus {
+                number(Int(value))
+                return
+            }
             var text = value.description
             if text.hasSuffix(".0") { text.removeLast(2) }
             bytes.append(contentsOf: text.utf8)
         }
 
         mutating func number(_ value: Int) {
-            bytes.append(contentsOf: String(value).utf8)
+            guard value != .min else {
+                bytes.append(contentsOf: String(value).utf8)
+                return
+            }
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            var rest = value.magnitude
+            var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for every Int's digits
+            withUnsafeMutableBytes(of: &digits) { buffer in
+                var end = buffer.count
+                repeat {
+                    end -= 1
+                    buffer[end] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                } while rest > 0
+                bytes.append(contentsOf: buffer[end...])
+            }
         }
 
         mutating func money(_ money: Money) {

@@ -3,8 +3,8 @@ import KakusaKafka
 
 /// All the aggregator's state: the three derivations and, per input partition, the last input offset applied.
 ///
-/// A value type, so the Kafka loop keeps the state from before a batch as a cheap copy-on-write snapshot and puts it
-/// back when the transaction aborts. It persists as records of one compacted changelog topic, one record per
+/// The Kafka loop changes it in place (see ``StateView``); after an aborted transaction it is restored from the
+/// changelog. It persists as records of one compacted changelog topic, one record per
 /// entry, keyed `<store>:<key>`:
 ///
 /// - `valuation:<company slug>:<funding round id>` → ``ValuationChanges/Entry``
@@ -70,7 +70,9 @@ struct StateStore: Sendable, Equatable {
         }
     }
 
-    static func key(_ entry: ValuationChanges.Entry) -> String { "valuation:\(entry.slug):\(entry.fundingRoundID)" }
+    static func key(_ entry: ValuationChanges.Entry, slug: String? = nil) -> String {
+        "valuation:\(slug ?? entry.slug):\(entry.fundingRoundID)"
+    }
     static func key(_ count: PaperTotals.Count) -> String { "paper:\(count.year):\(count.institution)" }
     static func key(_ move: MarketDays.Move) -> String { "move:\(move.date):\(move.id)" }
     static func offsetKey(_ partition: TopicPartition) -> String { "offset:\(partition.topic):\(partition.partition)" }

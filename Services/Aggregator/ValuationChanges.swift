@@ -53,7 +53,11 @@ struct ValuationChanges: Sendable, Equatable {
 
     /// Applies `round`, whose valuation is `valuationUSD` dollars.
     mutating func apply(_ round: FundingRound, valuationUSD: Double) -> Outcome {
-        let slug = Slugs.make(round.company)
+        apply(round, slug: Slugs.make(round.company), valuationUSD: valuationUSD)
+    }
+
+    /// The same, for a caller that already has the company's slug.
+    mutating func apply(_ round: FundingRound, slug: String, valuationUSD: Double) -> Outcome {
         let id = round.effectiveID
         // Mutated in place: a copy of the history per round was the costliest part of a long history.
         return Self.apply(round, id: id, valuationUSD: valuationUSD, to: &histories[slug, default: []])
@@ -78,10 +82,13 @@ struct ValuationChanges: Sendable, Equatable {
 
     /// Puts back an entry read from the changelog (any order; a known id is replaced).
     mutating func restore(_ entry: Entry) {
-        var history = histories[entry.slug] ?? []
+        Self.restore(entry, into: &histories[entry.slug, default: []])
+    }
+
+    /// In place: a copy of the history per entry made a restore quadratic in a company's rounds.
+    private static func restore(_ entry: Entry, into history: inout [Entry]) {
         history.removeAll { $0.fundingRoundID == entry.fundingRoundID }
-        Self.insert(entry, into: &history)
-        histories[entry.slug] = history
+        insert(entry, into: &history)
     }
 
     /// A company's rounds, oldest first; nil for an unknown company.

@@ -17,20 +17,29 @@ import Foundation
 public enum RecordID {
     /// The id over `fields` in the given order, tagged with `type`.
     public static func derive(type: String, fields: KeyValuePairs<String, String>) -> String {
-        var canonical = type
+        // Bytes straight into one buffer: string concatenation cost more than the hash (it runs once per record).
+        var canonical: [UInt8] = []
+        canonical.reserveCapacity(type.utf8.count + fields.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 2 })
+        canonical.append(contentsOf: type.utf8)
         for (name, value) in fields {
-            canonical += "\u{1F}\(name)=\(value)"
+            canonical.append(0x1F)
+            canonical.append(contentsOf: name.utf8)
+            canonical.append(UInt8(ascii: "="))
+            canonical.append(contentsOf: value.utf8)
         }
-        let digest = SHA256.hash(data: Array(canonical.utf8))
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(32)
-        for byte in digest.prefix(16) {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0F)])
+        let digest = SHA256.hash(data: canonical)
+        return String(unsafeUninitializedCapacity: 32) { hex in
+            var i = 0
+            for byte in digest.prefix(16) {
+                hex[i] = hexDigits[Int(byte >> 4)]
+                hex[i + 1] = hexDigits[Int(byte & 0x0F)]
+                i += 2
+            }
+            return 32
         }
-        return String(decoding: hex, as: UTF8.self)
     }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// `given` when it has any non-whitespace character, else `derived`: the `effectiveID` of every input.
     public static func effective(given: String?, derived: @autoclosure () -> String) -> String {

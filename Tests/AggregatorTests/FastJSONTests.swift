@@ -6,7 +6,8 @@ import Testing
 @Suite struct FastJSONTests {
     static let amounts: [Double] = [
         0, 1, 1.5, 1_000_000, 3_300_000_000, 155_000_000_000 / 155, 1e15, 1e16, 1.2345e17, 1e21, 1e-7, 0.1 + 0.2,
-        1000 / 7.25, 12_345.678, 999_999_999_999.99,
+        1000 / 7.25, 12_345.678, 999_999_999_999.99, -0.0, -1, -2.5e9, 9_999_999_999_999_998, -1e16,
+        4_503_599_627_370_497, 9_007_199_254_740_992, -9_007_199_254_740_994,
     ]
 
     @Test func valuationChangesAndEntriesEncodeToTheSameBytesAsKakusaJSON() throws {
