@@ -49,7 +49,7 @@ public final class KafkaConsumer: Service, @unchecked Sendable {
         }
         logger.info("consumer subscribed", metadata: ["group": "\(configuration.groupID)", "topics": "\(configuration.topics)"])
         let poller = ConsumerPoller(consumer: self)
-        let thread = PollThread(name: "rdkafka-consumer-poll") { poller.pollOnce() }
+        let thread = PollThread(name: "rdkafka-consumer-poll", wake: { poller.wake() }) { poller.pollOnce() }
 
         await withGracefulShutdownHandler {
             await poller.waitUntilFailedOrCancelled()
@@ -225,6 +225,11 @@ final class ConsumerPoller: @unchecked Sendable {
     init(consumer: KafkaConsumer) {
         self.consumer = consumer
         self.queue = UnsafeHandle(pointer: rd_kafka_queue_get_consumer(consumer.client.handle))
+    }
+
+    /// Ends a poll in progress early (stopping need not wait out its 100 ms).
+    func wake() {
+        rd_kafka_queue_yield(queue.pointer)
     }
 
     /// Releases the consumer queue: after the polling thread stopped, before the handle is closed.

@@ -23,7 +23,15 @@ public final class KafkaProducer: Service, @unchecked Sendable {
         self.client = try RDKafkaClient(kind: .producer, properties: configuration.properties, logger: logger)
         let handle = UnsafeHandle(pointer: client.handle)
         // Delivery reports are served here, off the cooperative pool.
-        self.poller = PollThread(name: "rdkafka-producer-poll", wake: { rd_kafka_yield(handle.pointer) }) {
+        // `rd_kafka_yield` would only flag the calling thread; a yield of the main queue ends the wait at once.
+        self.poller = PollThread(
+            name: "rdkafka-producer-poll",
+            wake: {
+                let queue = rd_kafka_queue_get_main(handle.pointer)
+                rd_kafka_queue_yield(queue)
+                rd_kafka_queue_destroy(queue)
+            }
+        ) {
             _ = rd_kafka_poll(handle.pointer, 100)
         }
     }

@@ -10,8 +10,8 @@ final class PollThread: @unchecked Sendable {
     private let poll: @Sendable () -> Void
     private let wake: @Sendable () -> Void
 
-    /// - Parameter wake: makes a poll in progress return early (`rd_kafka_yield`), so `stop` need not wait
-    ///   out the poll's timeout.
+    /// - Parameter wake: makes a poll in progress return early (`rd_kafka_queue_yield`), so `stop` need not wait
+    ///   out the poll's timeout. Called only while the loop still runs (the handle is alive then).
     init(name: String, wake: @escaping @Sendable () -> Void = {}, poll: @escaping @Sendable () -> Void) {
         self.poll = poll
         self.wake = wake
@@ -30,6 +30,10 @@ final class PollThread: @unchecked Sendable {
 
     /// Asks the loop to end and waits until it has.
     func stop() {
+        finished.lock()
+        let alreadyDone = done
+        finished.unlock()
+        if alreadyDone { return }
         stopping.store(true, ordering: .releasing)
         wake()
         finished.lock()
