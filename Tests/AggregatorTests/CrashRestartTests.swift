@@ -85,6 +85,9 @@ import Testing
         // The first transactions' commits (EndTxn, API key 26) are refused a while with a retriable
         // CONCURRENT_TRANSACTIONS (51), so the kill below lands inside a transaction whatever the machine's speed.
         try broker.harness.send("errors 26 51 30")
+        // And every answer takes 100 ms: between the outputs showing and the state that applies them there are two
+        // more round trips, so the kill lands before the state however fast the aggregator derives.
+        try broker.harness.send("rtt 1 100")
         let first = try ServiceProcessHarness.aggregator(environment: environment)
         // Killed as soon as the first outputs show: the transaction that writes them has not committed yet.
         let deadline = ContinuousClock.now + .seconds(60)
@@ -96,6 +99,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(2))
         }
         first.kill9()
+        try broker.harness.send("rtt 1 0")
         let atKill = try await outputsOnTopic()
         try await produce(Self.rounds[2000...])
 
