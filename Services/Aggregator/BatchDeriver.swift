@@ -163,7 +163,7 @@ struct BatchDeriver: Sendable {
 
     /// A funding round: plain input the fast way, anything else (bad input included) through `KakusaJSON`.
     private func decodeRound(_ message: KafkaMessage, into result: inout Result) -> FundingRound? {
-        guard let round = FastJSON.fundingRound(message.value ?? []) else {
+        guard let round = FastRecordParser.fundingRound(message.value ?? []) else {
             return decode(FundingRound.self, message, into: &result)
         }
         let issues = round.validate()

@@ -29,28 +29,29 @@ struct RecordProcessor: Sendable {
                 guard var record = FastRecordParser.fundingRound(buffer),
                     FastValidation.isValid(record) || record.validate().isEmpty
                 else { return nil }
-                let slug = FastRecordID.slug(record.company)
-                let id = RecordID.effective(given: record.id, derived: FastRecordID.derivedID(record, slug: slug))
-                record.id = id
-                return FastRecordEncoder.encode(record).map { .valid(key: slug, value: $0, id: id) }
+                return Self.identified(&record) { FastRecordEncoder.encode($0) }
             case .paperCounts:
                 guard var record = FastRecordParser.paperCount(buffer),
                     FastValidation.isValid(record) || record.validate().isEmpty
                 else { return nil }
-                let slug = FastRecordID.slug(record.institution)
-                let id = RecordID.effective(given: record.id, derived: FastRecordID.derivedID(record, slug: slug))
-                record.id = id
-                return FastRecordEncoder.encode(record).map { .valid(key: "\(slug)-\(record.year)", value: $0, id: id) }
+                return Self.identified(&record) { FastRecordEncoder.encode($0) }
             case .stockMoves:
                 guard var record = FastRecordParser.stockMove(buffer),
                     FastValidation.isValid(record) || record.validate().isEmpty
                 else { return nil }
-                let symbol = FastRecordID.canonical(record.symbol).uppercased()
-                let id = RecordID.effective(given: record.id, derived: FastRecordID.derivedID(record, symbol: symbol))
-                record.id = id
-                return FastRecordEncoder.encode(record).map { .valid(key: symbol, value: $0, id: id) }
+                return Self.identified(&record) { FastRecordEncoder.encode($0) }
             }
         }
+    }
+
+    /// The record with its effective id, as `encode` writes it, under its key (ids and keys by the records' own
+    /// `effectiveID` and `key`, whose slugs and canonical forms have ASCII fast paths of their own).
+    private static func identified<Record: InputRecord>(
+        _ record: inout Record, _ encode: (Record) -> [UInt8]?
+    ) -> RecordOutcome? {
+        let id = record.effectiveID
+        record.id = id
+        return encode(record).map { .valid(key: record.key, value: $0, id: id) }
     }
 
     /// The Foundation path: `KakusaJSON.decodeValid`, then `KakusaJSON.encode` with the effective id.

@@ -70,6 +70,8 @@ public enum RecordID {
         guard let number else { return "" }
         guard number.isFinite else { return number.isNaN ? "nan" : (number < 0 ? "-inf" : "inf") }
         if number == 0 { return "0" }
+        // A whole number below 10^15 is its integer digits (the common amount), without parsing its description.
+        if number.magnitude < 1e15, number == number.rounded(.towardZero) { return String(Int(number)) }
         return plainDecimal(number.description)
     }
 

@@ -1,11 +1,9 @@
-import KakusaEvents
-
 /// Reads the three input records straight from bytes, for the common case: known keys once each, strings without
 /// escapes, plain numbers. Returns nil for anything else (unknown or repeated keys, escapes, missing fields, wrong
-/// types, trailing bytes), and the caller falls back to `JSONDecoder`, which also produces the issues.
-/// `FastPathTests` checks that it agrees with `JSONDecoder`.
-enum FastRecordParser {
-    static func fundingRound(_ bytes: UnsafeBufferPointer<UInt8>) -> FundingRound? {
+/// types, trailing bytes, invalid UTF-8), and the caller falls back to `KakusaJSON`, which also produces the issues.
+/// Used by the ingester and the aggregator; `FastPathTests` checks that it agrees with `JSONDecoder`.
+package enum FastRecordParser {
+    package static func fundingRound(_ bytes: UnsafeBufferPointer<UInt8>) -> FundingRound? {
         var scanner = JSONScanner(bytes)
         var fields = Fields()
         var company: String?, country: String?, round: String?, valuation: Money?, raised: Money?
@@ -31,7 +29,7 @@ enum FastRecordParser {
             investors: investors, announcedOn: announcedOn, source: source, id: id)
     }
 
-    static func paperCount(_ bytes: UnsafeBufferPointer<UInt8>) -> PaperCount? {
+    package static func paperCount(_ bytes: UnsafeBufferPointer<UInt8>) -> PaperCount? {
         var scanner = JSONScanner(bytes)
         var fields = Fields()
         var institution: String?, country: String?, year: Int?, authors: Int?, rank: Int?
@@ -53,7 +51,7 @@ enum FastRecordParser {
             id: id)
     }
 
-    static func stockMove(_ bytes: UnsafeBufferPointer<UInt8>) -> StockMove? {
+    package static func stockMove(_ bytes: UnsafeBufferPointer<UInt8>) -> StockMove? {
         var scanner = JSONScanner(bytes)
         var fields = Fields()
         var symbol: String?, name: String?, kind: String?, at: String?, changePct: Double?, close: Double?
@@ -77,6 +75,11 @@ enum FastRecordParser {
         return StockMove(
             symbol: symbol, name: name, kind: StockMove.Kind(rawValue: kind), at: at, changePct: changePct,
             close: close, marketCapChange: marketCapChange, source: source, id: id)
+    }
+
+    /// `fundingRound` over an array.
+    package static func fundingRound(_ bytes: [UInt8]) -> FundingRound? {
+        bytes.withUnsafeBufferPointer { fundingRound($0) }
     }
 
     /// The keys read so far: a key twice sends the record the slow way.

@@ -1,18 +1,18 @@
-/// A strict, minimal JSON scanner over bytes for the fast path: it reads what the three input records are made of
-/// (objects, arrays of strings, strings without escapes, numbers, null) and answers nil to anything else, which
-/// sends the record to `JSONDecoder`.
-struct JSONScanner {
-    let bytes: UnsafeBufferPointer<UInt8>
-    var index: Int
+/// A strict, minimal JSON scanner over bytes for the fast paths of the ingester and the aggregator: it reads what
+/// the three input records are made of (objects, arrays of strings, strings without escapes, numbers, null) and
+/// answers nil to anything else, which sends the record to `KakusaJSON`.
+package struct JSONScanner {
+    package let bytes: UnsafeBufferPointer<UInt8>
+    package var index: Int
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    package init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
         self.index = 0
     }
 
-    var isAtEnd: Bool { index >= bytes.count }
+    package var isAtEnd: Bool { index >= bytes.count }
 
-    mutating func skipSpace() {
+    package mutating func skipSpace() {
         while index < bytes.count {
             let byte = bytes[index]
             guard byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 else { return }
@@ -21,7 +21,7 @@ struct JSONScanner {
     }
 
     /// Consumes `byte` (after whitespace) if it is next.
-    mutating func take(_ byte: UInt8) -> Bool {
+    package mutating func take(_ byte: UInt8) -> Bool {
         skipSpace()
         guard index < bytes.count, bytes[index] == byte else { return false }
         index += 1
@@ -29,7 +29,7 @@ struct JSONScanner {
     }
 
     /// Consumes `null` if it is next.
-    mutating func takeNull() -> Bool {
+    package mutating func takeNull() -> Bool {
         skipSpace()
         guard index + 4 <= bytes.count, bytes[index] == 0x6E, bytes[index + 1] == 0x75, bytes[index + 2] == 0x6C,
             bytes[index + 3] == 0x6C
@@ -39,7 +39,7 @@ struct JSONScanner {
     }
 
     /// The byte range of a string without escapes or control characters; nil otherwise.
-    mutating func stringRange() -> Range<Int>? {
+    package mutating func stringRange() -> Range<Int>? {
         guard take(0x22) else { return nil }
         let start = index
         while index < bytes.count {
@@ -54,13 +54,16 @@ struct JSONScanner {
         return nil
     }
 
-    mutating func string() -> String? {
+    /// A string without escapes; nil also for invalid UTF-8 (records read from Kafka may hold anything).
+    package mutating func string() -> String? {
         guard let range = stringRange() else { return nil }
-        return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        let text = UnsafeBufferPointer(rebasing: bytes[range])
+        if text.allSatisfy({ $0 < 0x80 }) { return String(decoding: text, as: UTF8.self) }
+        return String(validating: text, as: UTF8.self)
     }
 
     /// Whether the string at `range` equals `name`.
-    func equals(_ range: Range<Int>, _ name: StaticString) -> Bool {
+    package func equals(_ range: Range<Int>, _ name: StaticString) -> Bool {
         guard range.count == name.utf8CodeUnitCount else { return false }
         let pointer = name.utf8Start
         for offset in 0..<range.count where bytes[range.lowerBound + offset] != pointer[offset] { return false }
@@ -73,12 +76,12 @@ struct JSONScanner {
         return value
     }
 
+    /// A number that is a whole Int.
+    package mutating func integer() -> Int? { number().flatMap { Int(exactly: $0) } }
+
     /// A JSON number. Exact for up to 15 significant digits and small exponents (Clinger's fast path);
     /// otherwise the standard library's parser.
-    /// A number that is a whole Int.
-    mutating func integer() -> Int? { number().flatMap { Int(exactly: $0) } }
-
-    mutating func number() -> Double? {
+    package mutating func number() -> Double? {
         skipSpace()
         let start = index
         var negative = false
@@ -131,7 +134,7 @@ struct JSONScanner {
     }
 
     /// `["a","b"]`: strings only.
-    mutating func stringArray() -> [String]? {
+    package mutating func stringArray() -> [String]? {
         guard take(0x5B) else { return nil }
         var result: [String] = []
         if take(0x5D) { return result }
@@ -143,7 +146,7 @@ struct JSONScanner {
     }
 
     /// Iterates an object's members: calls `member` with each key's range, which must consume the value.
-    mutating func object(_ member: (inout JSONScanner, Range<Int>) -> Bool) -> Bool {
+    package mutating func object(_ member: (inout JSONScanner, Range<Int>) -> Bool) -> Bool {
         guard take(0x7B) else { return false }
         if take(0x7D) { return true }
         repeat {
