@@ -1,7 +1,7 @@
 import Hummingbird
 import KakusaEvents
 
-/// The query API over the state of the last committed batch:
+/// The query API over the aggregator's state as of its last derived batch (see `StateView`):
 ///
 /// - `GET /v1/companies/{slug}/valuations`: the company's funding rounds, oldest first, in USD
 /// - `GET /v1/papers/{year}`: every country's totals that year, with shares and ratios

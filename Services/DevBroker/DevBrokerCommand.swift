@@ -84,16 +84,10 @@ struct DevBrokerCommand: ParsableCommand {
                 cluster.pushRequestErrors(apiKey: api, error: code, count: count)
                 logger.info("request errors queued", metadata: ["api": "\(api)", "error": "\(code)", "count": "\(count)"])
                 continue
-            case ("rtt", 3):
-                guard let id = Int32(words[1]), let ms = Int(words[2]), ms >= 0 else { break }
-                cluster.setRoundTripTime(id, milliseconds: ms)
-                logger.info("broker round-trip time set", metadata: ["broker": "\(id)", "ms": "\(ms)"])
-                continue
             default:
                 break
             }
-            logger.warning(
-                "unknown control command (use: down N | up N | errors API_KEY CODE COUNT | rtt N MS)", metadata: ["line": "\(line)"])
+            logger.warning("unknown control command (use: down N | up N | errors API_KEY CODE COUNT)", metadata: ["line": "\(line)"])
         }
     }
 }

@@ -49,11 +49,6 @@ public final class MockCluster: @unchecked Sendable {
         Self.disableNagle(ports: Self.ports(of: bootstrapServers))
     }
 
-    /// Delays broker `id`'s responses by `milliseconds` (0: none again).
-    public func setRoundTripTime(_ id: Int32, milliseconds: Int) {
-        rd_kafka_mock_broker_set_rtt(cluster, id, Int32(clamping: milliseconds))
-    }
-
     /// Makes the next `count` requests of `apiKey` (Kafka's API key, e.g. 0 = Produce) fail with `error`.
     public func pushRequestErrors(apiKey: Int16, error: Int32, count: Int) {
         let errors = [rd_kafka_resp_err_t](repeating: rd_kafka_resp_err_t(rawValue: error), count: count)
