@@ -66,18 +66,15 @@ public struct KafkaTopicReader: Sendable {
 
     private func readBlocking(topic: String, start: [Int32: Int64], _ body: (KafkaMessage) -> Void) throws -> Int {
         let fail = { (code: String, message: String) in ReadError(code: code, topic: topic, message: message) }
-        var properties = kafka.properties.filter { !producerOnly.contains($0.key) }
-        properties["bootstrap.servers"] = kafka.bootstrapServers
-        properties["group.id"] = "kakusa-topic-reader-\(UUID().uuidString)"
-        properties["enable.auto.commit"] = "false"
-        properties["enable.auto.offset.store"] = "false"
+        // A consumer's properties (commits off, the user's pass-through), in a group of its own, told of each
+        // partition's end.
+        var properties = KafkaConsumerConfiguration(
+            kafka: kafka, groupID: "kakusa-topic-reader-\(UUID().uuidString)", topics: [topic], isolationLevel: isolationLevel
+        ).properties
         properties["enable.partition.eof"] = "true"
-        properties["isolation.level"] = isolationLevel.rawValue
-        properties["auto.offset.reset"] = "earliest"
         // The reader stops at the end: a broker holding an empty fetch open for 500 ms (the default) only delays
         // the end-of-partition news that ends it (a restore of empty topics took 2 s instead of 0.2 s).
-        if properties["fetch.wait.max.ms"] == nil { properties["fetch.wait.max.ms"] = "10" }
-        if properties["queued.min.messages"] == nil { properties["queued.min.messages"] = KafkaConsumerConfiguration.queuedMinMessages }
+        if kafka.properties["fetch.wait.max.ms"] == nil { properties["fetch.wait.max.ms"] = "10" }
 
         let conf = rd_kafka_conf_new()
         var errstr = [CChar](repeating: 0, count: 512)
