@@ -75,12 +75,14 @@ final class AggregatorService: Service, Sendable {
             readiness.set(Self.readinessCheck, ready: true, reason: "state restored")
             // The transaction of the previous batch, still committing while this one is derived (one at a time).
             var inFlight: InFlight?
+            // The buffers of the batch before, written and acknowledged: reused, not allocated (and faulted in) again.
+            var spare: BatchDeriver.Result?
             while let batch = try await nextBatch() {
                 let assigned = consumer.assignedPartitions
                 if !assigned.isSubset(of: restoredFor) {
                     if let previous = inFlight {
                         inFlight = nil
-                        if let restarted = try await settle(previous, pending: &pending, noted: &noted) {
+                        if let restarted = try await settle(previous, pending: &pending, noted: &noted, spare: &spare) {
                             (pending, noted) = restarted
                             continue
                         }
@@ -90,12 +92,16 @@ final class AggregatorService: Service, Sendable {
                 restoredFor = assigned
                 let began = ContinuousClock.now
                 // Derived in place (no copy of the state per batch): an aborted transaction restores it anyway.
-                let (result, applied) = view.update { state in (deriver.derive(batch, state: &state), state.appliedOffsets) }
+                var result = spare.take() ?? BatchDeriver.Result()
+                let applied = view.update { state in
+                    deriver.derive(batch, state: &state, into: &result)
+                    return state.appliedOffsets
+                }
                 let outputs = pending.unwritten(result.outputs)
                 derivations.recordNanoseconds((ContinuousClock.now - began).nanoseconds)
                 if let previous = inFlight {
                     inFlight = nil
-                    if let restarted = try await settle(previous, pending: &pending, noted: &noted) {
+                    if let restarted = try await settle(previous, pending: &pending, noted: &noted, spare: &spare) {
                         // The previous transaction aborted: this batch is read again after the rewind.
                         (pending, noted) = restarted
                         continue
@@ -105,19 +111,19 @@ final class AggregatorService: Service, Sendable {
                 let notedNow = noted
                 let offsets = batch.nextOffsets
                 let count = batch.count
-                let task = Task { () throws -> [TopicPartition: Int64] in
+                let task = Task { [result] () throws -> Committed in
                     // No transaction of this instance is open: none of its later records can precede these ends.
                     var ends = try await self.producer.endOffsets(outputPartitions)
                     ends.merge(starts) { min($0, $1) }
                     let changed = ends.filter { notedNow[$0.key] != $0.value }
                     try await self.commit(outputs, result, starts: changed, offsets: offsets)
                     self.committed(result, count: count, written: outputs.count, began: began)
-                    return ends
+                    return Committed(ends: ends, result: result)
                 }
                 inFlight = InFlight(task: task, applied: applied)
             }
             if let previous = inFlight {
-                _ = try await settle(previous, pending: &pending, noted: &noted)
+                _ = try await settle(previous, pending: &pending, noted: &noted, spare: &spare)
             }
         } onGracefulShutdown: {
             self.stop.fire()
@@ -127,17 +133,26 @@ final class AggregatorService: Service, Sendable {
 
     /// A batch's transaction under way, and the input offsets applied once it commits.
     private struct InFlight {
-        var task: Task<[TopicPartition: Int64], any Error>
+        var task: Task<Committed, any Error>
         var applied: [TopicPartition: Int64]
+    }
+
+    /// A committed batch: the output ends noted before it, and its result, whose buffers the next batch but one reuses.
+    private struct Committed: Sendable {
+        var ends: [TopicPartition: Int64]
+        var result: BatchDeriver.Result
     }
 
     /// Waits for the transaction in flight. Committed: notes its output ends, resolves pending outputs, returns nil.
     /// Aborted: rewinds the consumer, restores the state from the changelog and returns what ``restoreState()`` does.
     private func settle(
-        _ inFlight: InFlight, pending: inout PendingOutputs, noted: inout [TopicPartition: Int64]
+        _ inFlight: InFlight, pending: inout PendingOutputs, noted: inout [TopicPartition: Int64],
+        spare: inout BatchDeriver.Result?
     ) async throws -> (PendingOutputs, [TopicPartition: Int64])? {
         do {
-            noted = try await inFlight.task.value
+            let committed = try await inFlight.task.value
+            noted = committed.ends
+            spare = committed.result
             pending.resolve(applied: inFlight.applied)
             return nil
         } catch let error as KafkaError where error.code != .fatal {
@@ -237,7 +252,7 @@ final class AggregatorService: Service, Sendable {
     /// One transaction: where it can start writing outputs (changed ones only), outputs, state entries, applied
     /// offsets, each acknowledged before the next is sent; then the input offsets.
     private func commit(
-        _ outputs: [ProducerMessage], _ result: BatchDeriver.Result, starts: [TopicPartition: Int64],
+        _ outputs: ProducerBatch, _ result: BatchDeriver.Result, starts: [TopicPartition: Int64],
         offsets: [TopicPartitionOffset]
     ) async throws {
         try await producer.withTransaction(consumer: consumer, offsets: { offsets }) {
@@ -248,10 +263,10 @@ final class AggregatorService: Service, Sendable {
                 try await producer.submit(outputs).wait().throwIfFailed()
             }
             if !result.stateRecords.isEmpty {
-                try await producer.submit(Array(result.stateRecords)).wait().throwIfFailed()
+                try await producer.submit(result.stateRecords).wait().throwIfFailed()
             }
             if !result.offsetRecords.isEmpty {
-                try await producer.submit(Array(result.offsetRecords)).wait().throwIfFailed()
+                try await producer.submit(result.offsetRecords).wait().throwIfFailed()
             }
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import KakusaEvents
 import KakusaKafka
+import KakusaService
 
 /// Turns one batch of input records into the records to publish and the changelog records that persist the new
 /// state. Pure apart from the clock in headers: the Kafka loop wraps each call in one transaction.
@@ -15,94 +16,139 @@ struct BatchDeriver: Sendable {
     var rates: FXRates
     var source = CloudEventHeaders.serviceSource("aggregator")
 
-    /// What one batch gives.
+    /// How many chunks the parallel passes cut a batch into (the cores, by default).
+    var parallelism = ProcessInfo.processInfo.activeProcessorCount
+
+    /// What one batch gives, laid out in batches of records (a record costs no allocation of its own).
     struct Result: Sendable {
         /// Derived records, dead letters and repartitioned records: written first.
-        var outputs: [ProducerMessage] = []
-        /// State entries, then applied offsets (from `offsetRecordsStart` on): the entries are written once the
-        /// outputs are acknowledged, the offsets once the entries are, so that a visible offset record means its
-        /// batch is whole on the changelog even where an unfinished transaction shows.
-        var changelog: [ProducerMessage] = []
-        var offsetRecordsStart = 0
-        var stateRecords: ArraySlice<ProducerMessage> { changelog[..<offsetRecordsStart] }
-        var offsetRecords: ArraySlice<ProducerMessage> { changelog[offsetRecordsStart...] }
+        var outputs = ProducerBatch()
+        /// State entries: written once the outputs are acknowledged.
+        var stateRecords = ProducerBatch()
+        /// Applied offsets: written once the entries are, so that a visible offset record means its batch is whole
+        /// on the changelog even where an unfinished transaction shows.
+        var offsetRecords = ProducerBatch()
         var derived = 0
         var deadLetters = 0
         var skipped = 0
+        /// Per chunk of the parallel pass, its outputs and state records before they join the batch's.
+        fileprivate var chunks: [(outputs: ProducerBatch, stateRecords: ProducerBatch)] = []
+
+        /// Empties it, keeping the capacity of its buffers.
+        mutating func removeAll() {
+            outputs.removeAll(keepingCapacity: true)
+            stateRecords.removeAll(keepingCapacity: true)
+            offsetRecords.removeAll(keepingCapacity: true)
+            (derived, deadLetters, skipped) = (0, 0, 0)
+        }
+
+        /// Every changelog record of the batch, entries then offsets.
+        var changelog: [ProducerMessage] { stateRecords.messages + offsetRecords.messages }
+    }
+
+    /// A funding round after the first, parallel pass: decoded, checked, converted, with its slug.
+    private enum Prepared {
+        case round(FundingRound, slug: String, usd: Double)
+        case rejected([ValidationIssue])
+        /// Not a funding round, or one already applied.
+        case none
+    }
+
+    /// What the state made of a funding round, for the last, parallel pass to write.
+    private enum Step {
+        case none
+        case deadLetter([ValidationIssue])
+        case newest(previous: ValuationChanges.Entry?, entry: ValuationChanges.Entry, slug: String)
+        case late(ValuationChanges.Entry, slug: String)
     }
 
     /// Applies `batch` to `state` and returns what to write.
     func derive(_ batch: [KafkaMessage], state: inout StateStore) -> Result {
         var result = Result()
-        let headers = HeaderTemplate(source: source, time: RFC3339.string(from: Date()))
+        derive(batch, state: &state, into: &result)
+        return result
+    }
+
+    /// The same into `result`, emptied first: the loop hands in the buffers of a batch already written, so that
+    /// a batch allocates (and faults in) no new memory for its records.
+    ///
+    /// Funding rounds, nearly all of the input, go in three passes: decode, check and convert them on all cores;
+    /// apply them to the state in input order; build the changes (ids, JSON, headers) and state records on all
+    /// cores again, each chunk into its own buffers, joined in input order. The rest is applied in input order.
+    func derive(_ batch: [KafkaMessage], state: inout StateStore, into result: inout Result) {
+        result.removeAll()
+        let time = RFC3339.string(from: Date())
+        let stateTopic = topics.aggregatorState
+        let chunks = ParallelChunks(count: batch.count, parallelism: parallelism)
+        // Records are read in place: a copy of each would retain its topic name, shared by every record, from both
+        // cores at once.
+        let isRound = batch.map { $0.topic == topics.fundingRounds }
+        let prepared = batch.withUnsafeBufferPointer { messages in
+            chunks.map { range in
+                range.map { isRound[$0] ? prepare(messages[$0].value ?? []) : .none }
+            }.flatMap { $0 }
+        }
+
+        var steps = [Step](repeating: .none, count: batch.count)
         var yearsBefore: [Int: [CountryPaperTotals]] = [:]
         var daysBefore: [String: MarketDay?] = [:]
+        // Papers and moves: one record per key, the last state of the batch. A valuation entry is new every time
+        // (a round seen before is a duplicate and changes nothing), so it is written as it comes.
         var changelog: [String: [UInt8]] = [:]
-        var appliedPartitions: Set<TopicPartition> = []
+        var applied = AppliedRun()
         var yearInputs: [Int: KafkaHeader] = [:]
         var dayInputs: [String: KafkaHeader] = [:]
 
-        for message in batch {
-            let partition = message.topicPartition
-            if state.isApplied(partition, offset: message.offset) {
+        for (index, message) in batch.enumerated() {
+            if applied.isApplied(message, state: &state) {
                 result.skipped += 1
                 continue
             }
             let outputsBefore = result.outputs.count
-            let input = Self.inputHeader(message)
             let bytes = message.value ?? []
             switch message.topic {
             case topics.fundingRounds:
-                switch decodeRound(message, into: &result) {
-                case .some(let round):
-                    guard let usd = rates.usd(round.valuation) else {
-                        deadLetter(message, [rates.missingRateIssue(field: "valuation.currency", currency: round.valuation.currency)], into: &result)
-                        break
+                switch prepared[index] {
+                case .round(let round, let slug, let usd):
+                    switch state.valuations.insert(round, slug: slug, valuationUSD: usd) {
+                    case .newest(let previous, let entry): steps[index] = .newest(previous: previous, entry: entry, slug: slug)
+                    case .late(let entry): steps[index] = .late(entry, slug: slug)
+                    case .duplicate: break
                     }
-                    let slug = Slugs.make(round.company)
-                    switch state.valuations.apply(round, slug: slug, valuationUSD: usd) {
-                    case .change(let change, let entry):
-                        result.outputs.append(
-                            ProducerMessage(
-                                topic: topics.valuationChanges, key: Array(slug.utf8), value: FastJSON.encode(change),
-                                headers: headers.headers(id: change.id, type: ValuationChange.eventType)))
-                        result.derived += 1
-                        changelog[StateStore.key(entry, slug: slug)] = FastJSON.encode(entry)
-                    case .late(let entry):
-                        changelog[StateStore.key(entry, slug: slug)] = FastJSON.encode(entry)
-                    case .duplicate:
-                        break
-                    }
+                case .rejected(let issues):
+                    steps[index] = .deadLetter(issues)
                 case .none:
                     break
                 }
             case topics.paperCounts:
-                if let count = decode(PaperCount.self, message, into: &result) {
+                if let count = decode(PaperCount.self, message, into: &result.outputs, deadLetters: &result.deadLetters) {
                     result.outputs.append(
-                        ProducerMessage(topic: topics.paperCountsByYear, key: Array(String(count.year).utf8), value: bytes, headers: message.headers))
+                        topic: topics.paperCountsByYear, key: String(count.year).utf8, value: bytes, headers: message.headers)
                 }
             case topics.stockMoves:
-                if let move = decode(StockMove.self, message, into: &result) {
+                if let move = decode(StockMove.self, message, into: &result.outputs, deadLetters: &result.deadLetters) {
                     if let cap = move.marketCapChange, rates.usd(cap) == nil {
-                        deadLetter(message, [rates.missingRateIssue(field: "market_cap_change.currency", currency: cap.currency)], into: &result)
+                        deadLetter(
+                            message, [rates.missingRateIssue(field: "market_cap_change.currency", currency: cap.currency)],
+                            into: &result.outputs, count: &result.deadLetters)
                     } else {
                         result.outputs.append(
-                            ProducerMessage(topic: topics.stockMovesByDate, key: Array(move.day.utf8), value: bytes, headers: message.headers))
+                            topic: topics.stockMovesByDate, key: move.day.utf8, value: bytes, headers: message.headers)
                     }
                 }
             case topics.paperCountsByYear:
-                if let count = decode(PaperCount.self, message, into: &result) {
+                if let count = decode(PaperCount.self, message, into: &result.outputs, deadLetters: &result.deadLetters) {
                     if yearsBefore[count.year] == nil { yearsBefore[count.year] = state.papers.totals(year: count.year) }
-                    yearInputs[count.year] = input
+                    yearInputs[count.year] = Self.inputHeader(message)
                     if let entry = state.papers.apply(count) {
                         changelog[StateStore.key(entry)] = try? KakusaJSON.encode(entry)
                     }
                 }
             case topics.stockMovesByDate:
-                if let move = decode(StockMove.self, message, into: &result) {
+                if let move = decode(StockMove.self, message, into: &result.outputs, deadLetters: &result.deadLetters) {
                     let usd = move.marketCapChange.flatMap { rates.usd($0) }
                     if daysBefore[move.day] == nil { daysBefore[move.day] = .some(state.markets.day(move.day)) }
-                    dayInputs[move.day] = input
+                    dayInputs[move.day] = Self.inputHeader(message)
                     if let entry = state.markets.apply(move, marketCapChangeUSD: usd) {
                         changelog[StateStore.key(entry)] = try? KakusaJSON.encode(entry)
                     }
@@ -110,9 +156,36 @@ struct BatchDeriver: Sendable {
             default:
                 break
             }
-            for index in outputsBefore..<result.outputs.count { result.outputs[index].headers.append(input) }
-            state.appliedOffsets[partition] = message.offset
-            appliedPartitions.insert(partition)
+            // Every input gives at most one output here (totals and days come below): the header goes on the last.
+            if result.outputs.count > outputsBefore {
+                result.outputs.addHeader(key: Self.inputHeaderKey) { Self.writeInputPosition(message, into: &$0) }
+            }
+        }
+        applied.end(state: &state)
+
+        // The funding rounds' records, chunk by chunk into the chunk's own (reused) buffers, then joined in order.
+        while result.chunks.count < chunks.count { result.chunks.append((ProducerBatch(), ProducerBatch())) }
+        var counts = [(derived: Int, deadLetters: Int)](repeating: (0, 0), count: chunks.count)
+        result.chunks.withUnsafeMutableBufferPointer { buffers in
+            counts.withUnsafeMutableBufferPointer { counts in
+                batch.withUnsafeBufferPointer { messages in
+                    chunks.forEach { chunk, range in
+                        // A template per chunk: shared header bytes would be retained from every core at once.
+                        let headers = HeaderTemplate(source: source, time: time)
+                        buffers[chunk].outputs.removeAll(keepingCapacity: true)
+                        buffers[chunk].stateRecords.removeAll(keepingCapacity: true)
+                        counts[chunk] = write(
+                            steps[range], of: messages, headers: headers, outputs: &buffers[chunk].outputs,
+                            stateRecords: &buffers[chunk].stateRecords)
+                    }
+                }
+            }
+        }
+        for (chunk, count) in zip(result.chunks.indices, counts) {
+            result.outputs.append(contentsOf: result.chunks[chunk].outputs)
+            result.stateRecords.append(contentsOf: result.chunks[chunk].stateRecords)
+            result.derived += count.derived
+            result.deadLetters += count.deadLetters
         }
 
         for (year, before) in yearsBefore.sorted(by: { $0.key < $1.key }) {
@@ -132,17 +205,111 @@ struct BatchDeriver: Sendable {
             result.outputs.append(record)
             result.derived += 1
         }
-        let stateTopic = topics.aggregatorState
-        for (key, value) in changelog {  // one record per key, the last state of the batch
-            result.changelog.append(ProducerMessage(topic: stateTopic, key: Array(key.utf8), value: value))
+        for (key, value) in changelog {
+            result.stateRecords.append(topic: stateTopic, key: key.utf8, value: value)
         }
-        result.offsetRecordsStart = result.changelog.count
-        for partition in appliedPartitions.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
+        for partition in applied.partitions.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
             guard let offset = state.appliedOffsets[partition] else { continue }
-            result.changelog.append(
-                ProducerMessage(topic: stateTopic, key: Array(StateStore.offsetKey(partition).utf8), value: Array(String(offset).utf8)))
+            result.offsetRecords.append(
+                topic: stateTopic, key: StateStore.offsetKey(partition).utf8, value: String(offset).utf8)
         }
-        return result
+    }
+
+    /// The first pass over a funding round's value: decoded, checked and converted, or why not.
+    private func prepare(_ bytes: [UInt8]) -> Prepared {
+        let round: FundingRound
+        if let fast = FastRecordParser.fundingRound(bytes) {
+            let issues = fast.validate()
+            guard issues.isEmpty else { return .rejected(issues) }
+            round = fast
+        } else {
+            // Anything but plain input, bad input included, through `KakusaJSON` for its errors.
+            do {
+                round = try KakusaJSON.decodeValid(FundingRound.self, from: bytes)
+            } catch {
+                return .rejected(error.issues)
+            }
+        }
+        guard let usd = rates.usd(round.valuation) else {
+            return .rejected([rates.missingRateIssue(field: "valuation.currency", currency: round.valuation.currency)])
+        }
+        return .round(round, slug: Slugs.make(round.company), usd: usd)
+    }
+
+    /// The last pass over a chunk of funding rounds: the changes, dead letters and state records they give.
+    private func write(
+        _ steps: ArraySlice<Step>, of batch: UnsafeBufferPointer<KafkaMessage>, headers: HeaderTemplate,
+        outputs: inout ProducerBatch,
+        stateRecords: inout ProducerBatch
+    ) -> (derived: Int, deadLetters: Int) {
+        var derived = 0
+        var deadLetters = 0
+        var key: [UInt8] = []
+        let topic = Array(topics.fundingRounds.utf8)  // this chunk's own copy, as for the headers
+        for index in steps.indices {
+            let written: (entry: ValuationChanges.Entry, slug: String)
+            switch steps[index] {
+            case .none:
+                continue
+            case .deadLetter(let issues):
+                deadLetter(batch[index], issues, into: &outputs, count: &deadLetters)
+                outputs.addHeader(key: Self.inputHeaderKey) {
+                    Self.writeInputPosition(topic, batch[index].partition, batch[index].offset, into: &$0)
+                }
+                continue
+            case .newest(let previous, let entry, let slug):
+                let change = ValuationChanges.change(from: previous, to: entry)
+                outputs.append(topic: topics.valuationChanges, key: slug.utf8) { buffer in
+                    FastJSON.write(change, into: &buffer)
+                    return true
+                }
+                headers.add(to: &outputs, id: change.id, type: headers.valuationChangeType)
+                outputs.addHeader(key: Self.inputHeaderKey) {
+                    Self.writeInputPosition(topic, batch[index].partition, batch[index].offset, into: &$0)
+                }
+                derived += 1
+                written = (entry, slug)
+            case .late(let entry, let slug):
+                written = (entry, slug)
+            }
+            StateStore.writeKey(written.entry, slug: written.slug, into: &key)
+            stateRecords.append(topic: topics.aggregatorState, key: key) { buffer in
+                FastJSON.write(written.entry, into: &buffer)
+                return true
+            }
+        }
+        return (derived, deadLetters)
+    }
+
+    /// The applied offsets as the loop goes: a batch holds runs of records of one partition, so the state's
+    /// dictionary is read and written once a run instead of once a record.
+    private struct AppliedRun {
+        var partition: TopicPartition?
+        var applied: Int64?
+        var last: Int64?
+        var partitions: Set<TopicPartition> = []
+
+        /// Whether `message` was applied before; if not, it counts as applied from now on.
+        mutating func isApplied(_ message: KafkaMessage, state: inout StateStore) -> Bool {
+            if partition?.partition != message.partition || partition?.topic != message.topic {
+                end(state: &state)
+                let next = message.topicPartition
+                partition = next
+                applied = state.appliedOffsets[next]
+            }
+            if let applied, message.offset <= applied { return true }
+            applied = message.offset
+            last = message.offset
+            return false
+        }
+
+        /// Writes the run's last applied offset to the state.
+        mutating func end(state: inout StateStore) {
+            guard let partition, let last else { return }
+            state.appliedOffsets[partition] = last
+            partitions.insert(partition)
+            self.last = nil
+        }
     }
 
     /// The header naming the input record an output came from (for totals and days: the batch's last input of that
@@ -154,24 +321,28 @@ struct BatchDeriver: Sendable {
         KafkaHeader(key: inputHeaderKey, value: "\(message.topic):\(message.partition):\(message.offset)")
     }
 
+    /// The value of ``inputHeader(_:)``, written in place.
+    static func writeInputPosition(_ message: KafkaMessage, into bytes: inout [UInt8]) {
+        writeInputPosition(message.topic.utf8, message.partition, message.offset, into: &bytes)
+    }
+
+    static func writeInputPosition(
+        _ topic: some Collection<UInt8>, _ partition: Int32, _ offset: Int64, into bytes: inout [UInt8]
+    ) {
+        JSONWriter.append(to: &bytes) { writer in
+            writer.bytes.append(contentsOf: topic)
+            writer.bytes.append(UInt8(ascii: ":"))
+            writer.number(Int(partition))
+            writer.bytes.append(UInt8(ascii: ":"))
+            writer.number(Int(offset))
+        }
+    }
+
     /// The input position named by an `kakusa.input` header value.
     static func inputPosition(_ value: String) -> (TopicPartition, Int64)? {
         let parts = value.split(separator: ":")
         guard parts.count == 3, let partition = Int32(parts[1]), let offset = Int64(parts[2]) else { return nil }
         return (TopicPartition(topic: String(parts[0]), partition: partition), offset)
-    }
-
-    /// A funding round: plain input the fast way, anything else (bad input included) through `KakusaJSON`.
-    private func decodeRound(_ message: KafkaMessage, into result: inout Result) -> FundingRound? {
-        guard let round = FastRecordParser.fundingRound(message.value ?? []) else {
-            return decode(FundingRound.self, message, into: &result)
-        }
-        let issues = round.validate()
-        guard issues.isEmpty else {
-            deadLetter(message, issues, into: &result)
-            return nil
-        }
-        return round
     }
 
     /// CloudEvents headers with the constant parts encoded once per batch (one `ce_time` for the batch).
@@ -180,40 +351,46 @@ struct BatchDeriver: Sendable {
         let source: KafkaHeader
         let time: KafkaHeader
         let contentType = KafkaHeader(key: "content-type", value: CloudEventHeaders.contentType)
+        let valuationChangeType = ValuationChange.eventType
 
         init(source: String, time: String) {
             self.source = KafkaHeader(key: "ce_source", value: source)
             self.time = KafkaHeader(key: "ce_time", value: time)
         }
 
-        /// In `CloudEventHeaders.headers` order.
-        func headers(id: String, type: String) -> [KafkaHeader] {
-            [
-                specVersion, KafkaHeader(key: "ce_id", value: id), source, KafkaHeader(key: "ce_type", value: type), time,
-                contentType,
-            ]
+        /// Adds the headers to the record appended last, in `CloudEventHeaders.headers` order.
+        func add(to batch: inout ProducerBatch, id: String, type: String) {
+            batch.addHeader(key: specVersion.key, value: specVersion.value)
+            batch.addHeader(key: "ce_id", value: id.utf8)
+            batch.addHeader(key: source.key, value: source.value)
+            batch.addHeader(key: "ce_type", value: type.utf8)
+            batch.addHeader(key: time.key, value: time.value)
+            batch.addHeader(key: contentType.key, value: contentType.value)
         }
     }
 
     /// The record, or nil after adding a dead letter for it.
-    private func decode<Record: KakusaRecord>(_ type: Record.Type, _ message: KafkaMessage, into result: inout Result) -> Record? {
+    private func decode<Record: KakusaRecord>(
+        _ type: Record.Type, _ message: KafkaMessage, into outputs: inout ProducerBatch, deadLetters: inout Int
+    ) -> Record? {
         do {
             return try KakusaJSON.decodeValid(type, from: message.value ?? [])
         } catch {
-            deadLetter(message, error.issues, into: &result)
+            deadLetter(message, error.issues, into: &outputs, count: &deadLetters)
             return nil
         }
     }
 
-    private func deadLetter(_ message: KafkaMessage, _ issues: [ValidationIssue], into result: inout Result) {
+    private func deadLetter(
+        _ message: KafkaMessage, _ issues: [ValidationIssue], into outputs: inout ProducerBatch, count: inout Int
+    ) {
         let headers = DeadLetterHeaders(
             issues: issues, service: "aggregator", originalTopic: message.topic,
             originalPartition: Int(message.partition), originalOffset: message.offset)
-        result.outputs.append(
-            ProducerMessage(
-                topic: topics.deadLetters, key: message.key, value: message.value,
-                headers: message.headers + headers.headers.map { KafkaHeader(key: $0.key, value: $0.value) }))
-        result.deadLetters += 1
+        outputs.append(
+            topic: topics.deadLetters, key: message.key, value: message.value,
+            headers: message.headers + headers.headers.map { KafkaHeader(key: $0.key, value: $0.value) })
+        count += 1
     }
 
     /// A derived record with its CloudEvents headers.

@@ -6,7 +6,29 @@ import KakusaEvents
 enum FastJSON {
     /// `KakusaJSON.encode(change)`.
     static func encode(_ change: ValuationChange) -> [UInt8] {
-        var w = JSONWriter()
+        var bytes: [UInt8] = []
+        write(change, into: &bytes)
+        return bytes
+    }
+
+    /// `KakusaJSON.encode(entry)` (an absent round is left out, as the synthesized encoder does).
+    static func encode(_ entry: ValuationChanges.Entry) -> [UInt8] {
+        var bytes: [UInt8] = []
+        write(entry, into: &bytes)
+        return bytes
+    }
+
+    /// Appends `KakusaJSON.encode(change)` to `bytes`.
+    static func write(_ change: ValuationChange, into bytes: inout [UInt8]) {
+        JSONWriter.append(to: &bytes) { w in write(change, with: &w) }
+    }
+
+    /// Appends `KakusaJSON.encode(entry)` to `bytes`.
+    static func write(_ entry: ValuationChanges.Entry, into bytes: inout [UInt8]) {
+        JSONWriter.append(to: &bytes) { w in write(entry, with: &w) }
+    }
+
+    private static func write(_ change: ValuationChange, with w: inout JSONWriter) {
         w.raw("{\"announced_on\":")
         w.string(change.announcedOn)
         w.raw(",\"change_pct\":")
@@ -26,12 +48,9 @@ enum FastJSON {
         w.raw(",\"round\":")
         w.optionalString(change.round)
         w.raw("}")
-        return w.bytes
     }
 
-    /// `KakusaJSON.encode(entry)` (an absent round is left out, as the synthesized encoder does).
-    static func encode(_ entry: ValuationChanges.Entry) -> [UInt8] {
-        var w = JSONWriter()
+    private static func write(_ entry: ValuationChanges.Entry, with w: inout JSONWriter) {
         w.raw("{\"announced_on\":")
         w.string(entry.announcedOn)
         w.raw(",\"company\":")
@@ -51,6 +70,5 @@ enum FastJSON {
         w.raw(",\"valuation_usd\":")
         w.number(entry.valuationUSD)
         w.raw("}")
-        return w.bytes
     }
 }

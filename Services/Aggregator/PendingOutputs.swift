@@ -58,6 +58,14 @@ struct PendingOutputs: Sendable {
         }
     }
 
+    /// The same for records laid out in a batch: the batch itself when nothing is pending (the usual case).
+    mutating func unwritten(_ outputs: ProducerBatch) -> ProducerBatch {
+        guard !entries.isEmpty else { return outputs }
+        var kept = ProducerBatch()
+        for message in unwritten(outputs.messages) { kept.append(message) }
+        return kept
+    }
+
     /// Drops the entries whose input is now applied (their batch committed, with or without writing them again).
     mutating func resolve(applied: [TopicPartition: Int64]) {
         guard !entries.isEmpty else { return }

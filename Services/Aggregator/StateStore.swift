@@ -73,6 +73,15 @@ struct StateStore: Sendable, Equatable {
     static func key(_ entry: ValuationChanges.Entry, slug: String? = nil) -> String {
         "valuation:\(slug ?? entry.slug):\(entry.fundingRoundID)"
     }
+    /// `key(entry, slug:)` written into `bytes`, which it replaces (a key per round without a string per round).
+    static func writeKey(_ entry: ValuationChanges.Entry, slug: String, into bytes: inout [UInt8]) {
+        bytes.removeAll(keepingCapacity: true)
+        bytes.append(contentsOf: "valuation:".utf8)
+        bytes.append(contentsOf: slug.utf8)
+        bytes.append(UInt8(ascii: ":"))
+        bytes.append(contentsOf: entry.fundingRoundID.utf8)
+    }
+
     static func key(_ count: PaperTotals.Count) -> String { "paper:\(count.year):\(count.institution)" }
     static func key(_ move: MarketDays.Move) -> String { "move:\(move.date):\(move.id)" }
     static func offsetKey(_ partition: TopicPartition) -> String { "offset:\(partition.topic):\(partition.partition)" }

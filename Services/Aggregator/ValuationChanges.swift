@@ -48,8 +48,42 @@ struct ValuationChanges: Sendable, Equatable {
         case duplicate
     }
 
-    /// Company slug → its rounds, oldest first.
-    private(set) var histories: [String: [Entry]] = [:]
+    /// The same before the change is built: the aggregator builds changes (ids, JSON) in parallel, after the state.
+    enum Insertion: Sendable, Equatable {
+        /// A newest round, and the newest before it (nil for the first round of a company).
+        case newest(previous: Entry?, entry: Entry)
+        case late(Entry)
+        case duplicate
+    }
+
+    /// One company's rounds, oldest first, and their ids.
+    struct History: Sendable, Equatable {
+        private(set) var entries: [Entry] = []
+        /// The ids of `entries`: a duplicate is found without a scan of the whole history.
+        private var ids: Set<String> = []
+
+        /// Inserts `entry` in `announced_on` order (after the rounds of the same day it arrived after), unless its
+        /// id is known; returns whether it was inserted.
+        @discardableResult
+        mutating func insert(_ entry: Entry) -> Bool {
+            guard ids.insert(entry.fundingRoundID).inserted else { return false }
+            if let last = entries.last, entry.precedes(last) {
+                let index = entries.lastIndex { !entry.precedes($0) }.map { $0 + 1 } ?? entries.startIndex
+                entries.insert(entry, at: index)
+            } else {
+                entries.append(entry)  // the usual case: the newest round
+            }
+            return true
+        }
+
+        mutating func remove(id: String) {
+            guard ids.remove(id) != nil else { return }
+            entries.removeAll { $0.fundingRoundID == id }
+        }
+    }
+
+    /// Company slug → its rounds.
+    private(set) var histories: [String: History] = [:]
 
     /// Applies `round`, whose valuation is `valuationUSD` dollars.
     mutating func apply(_ round: FundingRound, valuationUSD: Double) -> Outcome {
@@ -58,42 +92,43 @@ struct ValuationChanges: Sendable, Equatable {
 
     /// The same, for a caller that already has the company's slug.
     mutating func apply(_ round: FundingRound, slug: String, valuationUSD: Double) -> Outcome {
-        let id = round.effectiveID
-        // Mutated in place: a copy of the history per round was the costliest part of a long history.
-        return Self.apply(round, id: id, valuationUSD: valuationUSD, to: &histories[slug, default: []])
+        switch insert(round, slug: slug, valuationUSD: valuationUSD) {
+        case .newest(let previous, let entry): .change(Self.change(from: previous, to: entry), entry)
+        case .late(let entry): .late(entry)
+        case .duplicate: .duplicate
+        }
     }
 
-    private static func apply(
-        _ round: FundingRound, id: String, valuationUSD: Double, to history: inout [Entry]
-    ) -> Outcome {
-        if history.contains(where: { $0.fundingRoundID == id }) { return .duplicate }
+    /// Applies `round` to the history of `slug` without building the change.
+    mutating func insert(_ round: FundingRound, slug: String, valuationUSD: Double) -> Insertion {
+        let id = round.effectiveID
+        // Mutated in place: a copy of the history per round was the costliest part of a long history.
+        return Self.insert(round, id: id, valuationUSD: valuationUSD, to: &histories[slug, default: History()])
+    }
+
+    private static func insert(
+        _ round: FundingRound, id: String, valuationUSD: Double, to history: inout History
+    ) -> Insertion {
         let entry = Entry(
             fundingRoundID: id, company: round.company, country: round.country, round: round.round,
             announcedOn: round.announcedOn, valuation: round.valuation, valuationUSD: valuationUSD,
-            sequence: history.count)
-        let newest = history.last
-        if let newest, entry.announcedOn < newest.announcedOn {
-            insert(entry, into: &history)
-            return .late(entry)
-        }
-        history.append(entry)
-        return .change(change(from: newest, to: entry), entry)
+            sequence: history.entries.count)
+        let newest = history.entries.last
+        guard history.insert(entry) else { return .duplicate }
+        if let newest, entry.announcedOn < newest.announcedOn { return .late(entry) }
+        return .newest(previous: newest, entry: entry)
     }
 
     /// Puts back an entry read from the changelog (any order; a known id is replaced).
     mutating func restore(_ entry: Entry) {
-        Self.restore(entry, into: &histories[entry.slug, default: []])
-    }
-
-    /// In place: a copy of the history per entry made a restore quadratic in a company's rounds.
-    private static func restore(_ entry: Entry, into history: inout [Entry]) {
-        history.removeAll { $0.fundingRoundID == entry.fundingRoundID }
-        insert(entry, into: &history)
+        // In place: a copy of the history per entry made a restore quadratic in a company's rounds.
+        histories[entry.slug, default: History()].remove(id: entry.fundingRoundID)
+        histories[entry.slug, default: History()].insert(entry)
     }
 
     /// A company's rounds, oldest first; nil for an unknown company.
     func history(slug: String) -> [Entry]? {
-        histories[slug]
+        histories[slug]?.entries
     }
 
     /// The change from `previous` (nil for the first round) to `current`, in USD, `change_pct` to two decimals.
@@ -106,10 +141,5 @@ struct ValuationChanges: Sendable, Equatable {
             company: current.company, country: current.country, round: current.round,
             announcedOn: current.announcedOn, previous: previous.map { .usd($0.valuationUSD) },
             current: .usd(current.valuationUSD), changePct: changePct, fundingRoundID: current.fundingRoundID)
-    }
-
-    private static func insert(_ entry: Entry, into history: inout [Entry]) {
-        let index = history.firstIndex { entry.precedes($0) } ?? history.endIndex
-        history.insert(entry, at: index)
     }
 }

@@ -10,23 +10,32 @@ public enum Slug {
 
     /// The same for an ASCII name, where NFKC changes nothing and only `A-Z`, `a-z`, `0-9` are letters or digits;
     /// nil for anything else. Normalising every name through Foundation was 9% of the aggregator's CPU.
-    static func asciiSlug(_ name: String) -> String? {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(name.utf8.count)
-        var pendingDash = false
-        for byte in name.utf8 {
-            switch byte {
-            case 0x80...: return nil
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "A")...UInt8(ascii: "Z"):
-                if pendingDash && !bytes.isEmpty { bytes.append(UInt8(ascii: "-")) }
-                pendingDash = false
-                bytes.append(byte | (byte <= UInt8(ascii: "Z") && byte >= UInt8(ascii: "A") ? 0x20 : 0))
-            default:
-                pendingDash = true
+    public static func asciiSlug(_ name: String) -> String? {
+        var name = name
+        return name.withUTF8 { utf8 -> String? in
+            guard !utf8.contains(where: { $0 >= 0x80 }) else { return nil }
+            // Written straight into the string's storage: a short slug stays inline, with no allocation at all.
+            return String(unsafeUninitializedCapacity: utf8.count) { slug in
+                var count = 0
+                var pendingDash = false
+                for byte in utf8 {
+                    switch byte {
+                    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                        UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                        if pendingDash && count > 0 {
+                            slug[count] = UInt8(ascii: "-")
+                            count += 1
+                        }
+                        pendingDash = false
+                        slug[count] = byte | (byte <= UInt8(ascii: "Z") && byte >= UInt8(ascii: "A") ? 0x20 : 0)
+                        count += 1
+                    default:
+                        pendingDash = true
+                    }
+                }
+                return count
             }
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func unicodeSlug(_ name: String) -> String {

@@ -114,10 +114,60 @@ public struct ProducerBatch: Sendable {
         entries[entries.count - 1].headerCount += 1
     }
 
+    /// Adds a header, whose value `writeValue` appends to the buffer it is given, to the record appended last.
+    @inlinable
+    public mutating func addHeader(key: String, writeValue: (inout [UInt8]) -> Void) {
+        precondition(!entries.isEmpty, "addHeader needs a record to add to")
+        let name = store(key.utf8)
+        let start = bytes.count
+        writeValue(&bytes)
+        headers.append(Header(name: name, value: Span(offset: Int32(start), length: Int32(bytes.count - start))))
+        entries[entries.count - 1].headerCount += 1
+    }
+
     public mutating func append(_ message: ProducerMessage) {
         append(
             topic: message.topic, key: message.key, value: message.value, headers: message.headers,
             partition: message.partition)
+    }
+
+    /// Appends the records of `other`, in their order.
+    public mutating func append(contentsOf other: ProducerBatch) {
+        let byteBase = Int32(bytes.count)
+        let headerBase = Int32(headers.count)
+        let topicIndices = other.topics.map { index(of: $0) }
+        func shifted(_ span: Span) -> Span {
+            span.length < 0 ? span : Span(offset: span.offset + byteBase, length: span.length)
+        }
+        bytes.append(contentsOf: other.bytes)
+        headers.append(contentsOf: other.headers.lazy.map { Header(name: shifted($0.name), value: shifted($0.value)) })
+        entries.append(
+            contentsOf: other.entries.lazy.map { entry in
+                Entry(
+                    topic: topicIndices[Int(entry.topic)], partition: entry.partition, key: shifted(entry.key),
+                    value: shifted(entry.value), firstHeader: entry.firstHeader + headerBase,
+                    headerCount: entry.headerCount)
+            })
+    }
+
+    /// The records appended, one by one (each copies its bytes out: for tests and rare paths).
+    public var messages: [ProducerMessage] {
+        entries.indices.map { message(at: $0) }
+    }
+
+    /// The record at `index`, copied out.
+    public func message(at index: Int) -> ProducerMessage {
+        let entry = entries[index]
+        return ProducerMessage(
+            topic: topics[Int(entry.topic)], key: load(entry.key), value: load(entry.value),
+            headers: headers[Int(entry.firstHeader)..<Int(entry.firstHeader + entry.headerCount)].map { header in
+                KafkaHeader(key: String(decoding: load(header.name) ?? [], as: UTF8.self), value: load(header.value))
+            },
+            partition: entry.partition < 0 ? nil : entry.partition)
+    }
+
+    private func load(_ span: Span) -> [UInt8]? {
+        span.length < 0 ? nil : Array(bytes[Int(span.offset)..<Int(span.offset + span.length)])
     }
 
     public mutating func removeAll(keepingCapacity: Bool = true) {

@@ -28,10 +28,10 @@ import Testing
     @Test func paperCountsGoThroughTheYearTopicToCountryTotals() throws {
         var state = StateStore()
         let first = deriver.derive(messages(SeedRecords.paperCounts, topic: topics.paperCounts), state: &state)
-        #expect(first.outputs.count == 12)
-        #expect(first.outputs.allSatisfy { $0.topic == topics.paperCountsByYear && $0.key == Array("2024".utf8) })
-        let second = deriver.derive(reread(first.outputs, topic: topics.paperCountsByYear), state: &state)
-        let totals = try second.outputs.map { try KakusaJSON.decode(CountryPaperTotals.self, from: $0.value ?? []) }
+        #expect(first.outputs.messages.count == 12)
+        #expect(first.outputs.messages.allSatisfy { $0.topic == topics.paperCountsByYear && $0.key == Array("2024".utf8) })
+        let second = deriver.derive(reread(first.outputs.messages, topic: topics.paperCountsByYear), state: &state)
+        let totals = try second.outputs.messages.map { try KakusaJSON.decode(CountryPaperTotals.self, from: $0.value ?? []) }
         #expect(totals.map(\.key) == ["CN-2024", "JP-2024", "US-2024"])
         #expect(totals.map(\.authors) == [4370, 359, 6940])
         #expect(totals.last?.ratios == ["CN": 1.59, "JP": 19.33])
@@ -43,8 +43,8 @@ import Testing
         round.valuation = Money(amount: 1, currency: "GBP")
         let input = messages([round], topic: topics.fundingRounds, partition: 2, from: 7)
         let result = deriver.derive(input, state: &state)
-        #expect(result.outputs.count == 1)
-        let letter = try #require(result.outputs.first)
+        #expect(result.outputs.messages.count == 1)
+        let letter = try #require(result.outputs.messages.first)
         #expect(letter.topic == topics.deadLetters)
         #expect(letter.value == input[0].value)
         let headers = try #require(DeadLetterHeaders(headers: letter.headers.map { ($0.key, $0.stringValue ?? "") }))
@@ -59,7 +59,7 @@ import Testing
         var state = StateStore()
         let bad = KafkaMessage(topic: topics.stockMoves, partition: 0, offset: 0, key: nil, value: Array("{".utf8))
         let result = deriver.derive([bad], state: &state)
-        #expect(result.outputs.map(\.topic) == [topics.deadLetters])
+        #expect(result.outputs.messages.map(\.topic) == [topics.deadLetters])
         #expect(result.deadLetters == 1)
     }
 
@@ -70,7 +70,58 @@ import Testing
         #expect(first.derived == 3)
         let again = deriver.derive(input, state: &state)
         #expect(again.skipped == 3)
-        #expect(again.outputs.isEmpty)
+        #expect(again.outputs.messages.isEmpty)
+    }
+
+    @Test func theParallelPassesGiveWhatOneChunkGives() throws {
+        // Many companies, their rounds out of order and repeated, with bad records among them.
+        var rounds: [KafkaMessage] = []
+        for index in 0..<6000 {
+            let company = index % 100  // every id comes back 1000 records later: duplicates, across the chunks
+            let value: [UInt8]
+            switch index % 1000 {
+            case 7: value = Array("not json".utf8)
+            case 11: value = Array(#"{"company":"X","country":"JP","valuation":{"amount":1,"currency":"GBP"},"announced_on":"2024-01-01"}"#.utf8)
+            default:
+                let day = 1 + (index * 7919) % 28
+                let round = FundingRound(
+                    company: "Company \(company)", country: company % 2 == 0 ? "CN" : "JP",
+                    valuation: Money(amount: Double(1000 + index), currency: company % 2 == 0 ? "CNY" : "USD"),
+                    investors: ["I"], announcedOn: "2024-02-\(day < 10 ? "0" : "")\(day)", id: "r-\(company)-\(index % 1000)")
+                value = try KakusaJSON.encode(round)
+            }
+            rounds.append(
+                KafkaMessage(topic: topics.fundingRounds, partition: Int32(company % 5), offset: Int64(index), key: nil, value: value))
+        }
+        var one = deriver
+        one.parallelism = 1
+        var four = deriver
+        four.parallelism = 4
+        var sequentialState = StateStore()
+        var parallelState = StateStore()
+        var reused = BatchDeriver.Result()
+        var sequential: [ProducerMessage] = []
+        var parallel: [ProducerMessage] = []
+        for slice in [rounds[..<2500], rounds[2500...]] {
+            let expected = one.derive(Array(slice), state: &sequentialState)
+            four.derive(Array(slice), state: &parallelState, into: &reused)
+            #expect((reused.derived, reused.deadLetters) == (expected.derived, expected.deadLetters))
+            sequential += expected.outputs.messages + expected.changelog
+            parallel += reused.outputs.messages + reused.changelog
+        }
+        #expect(parallelState == sequentialState)
+        #expect(parallel.count == sequential.count)
+        #expect(sequential.filter { $0.topic == topics.deadLetters }.count == 12)
+        let changes = sequential.filter { $0.topic == topics.valuationChanges }.count
+        let entries = sequential.filter { $0.key?.starts(with: Array("valuation:".utf8)) == true }.count
+        #expect(entries == 998)  // the first of each id (two in a thousand are bad records); the rest are duplicates
+        #expect(changes > 0 && changes < entries)  // late rounds join a history without a change
+        func comparable(_ message: ProducerMessage) -> String {
+            let headers = message.headers.filter { !["ce_time", "kakusa.dlt.time"].contains($0.key) }.map { "\($0.key)=\($0.stringValue ?? "-")" }
+            return "\(message.topic) \(message.key ?? []) \(String(decoding: message.value ?? [], as: UTF8.self)) \(headers)"
+        }
+        let mismatch = zip(parallel.map(comparable), sequential.map(comparable)).enumerated().first { $0.element.0 != $0.element.1 }
+        #expect(mismatch == nil, "record \(mismatch?.offset ?? -1): \(mismatch?.element.0 ?? "") vs \(mismatch?.element.1 ?? "")")
     }
 
     @Test func theChangelogRestoresTheSameState() {
@@ -81,8 +132,8 @@ import Testing
         let counts = deriver.derive(messages(SeedRecords.paperCounts, topic: topics.paperCounts), state: &state)
         changelog += rounds.changelog + moves.changelog + counts.changelog
         for step in [moves, counts] {
-            let topic = step.outputs[0].topic
-            changelog += deriver.derive(reread(step.outputs, topic: topic), state: &state).changelog
+            let topic = step.outputs.messages[0].topic
+            changelog += deriver.derive(reread(step.outputs.messages, topic: topic), state: &state).changelog
         }
         var restored = StateStore()
         for record in changelog.reversed() {

@@ -17,7 +17,7 @@ import Testing
                 value: try! KakusaJSON.encode(round))
         }
         let result = BatchDeriver(topics: topics, rates: FXRates(parsing: "JPY=155")!).derive(input, state: &state)
-        let onTopic = result.outputs.enumerated().map { index, output in
+        let onTopic = result.outputs.messages.enumerated().map { index, output in
             KafkaMessage(
                 topic: output.topic, partition: 1, offset: 100 + Int64(index), key: output.key, value: output.value,
                 headers: output.headers)
@@ -35,8 +35,8 @@ import Testing
         #expect(pending.count == 2)
         #expect(pending.earliest == [TopicPartition(topic: topics.valuationChanges, partition: 1): 101])
         // Derived again: those two are not written a second time, and only once.
-        let first = pending.unwritten(Array(result.outputs[1...]))
-        let second = pending.unwritten(Array(result.outputs[1...]))
+        let first = pending.unwritten(Array(result.outputs.messages[1...]))
+        let second = pending.unwritten(Array(result.outputs.messages[1...]))
         #expect(first.isEmpty)
         #expect(second.count == 2)
         pending.resolve(applied: [TopicPartition(topic: topics.fundingRounds, partition: 0): 12])

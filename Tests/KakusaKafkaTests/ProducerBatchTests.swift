@@ -57,6 +57,25 @@ struct ProducerBatchTests {
         }
     }
 
+    @Test func batchesJoinedInOrderKeepEveryRecordTopicHeaderAndNull() {
+        var first = ProducerBatch()
+        first.append(topic: "a", key: Array("k1".utf8), value: Array("v1".utf8), headers: [KafkaHeader(key: "h", value: "1")])
+        var second = ProducerBatch()
+        second.append(topic: "b", key: nil as [UInt8]?, value: Array("v2".utf8))
+        second.addHeader(key: "written") { $0.append(contentsOf: "in place".utf8) }
+        second.append(topic: "a", key: Array("k3".utf8), value: nil as [UInt8]?, partition: 3)
+        var joined = first
+        joined.append(contentsOf: second)
+        joined.append(contentsOf: ProducerBatch())
+        let messages = joined.messages
+        #expect(messages.map(\.topic) == ["a", "b", "a"])
+        #expect(messages.map(\.key) == [Array("k1".utf8), nil, Array("k3".utf8)])
+        #expect(messages.map(\.value) == [Array("v1".utf8), Array("v2".utf8), nil])
+        #expect(messages.map(\.headers) == [[KafkaHeader(key: "h", value: "1")], [KafkaHeader(key: "written", value: "in place")], []])
+        #expect(messages.map(\.partition) == [nil, nil, 3])
+        #expect(first.count == 1)
+    }
+
     @Test func aClearedBatchIsReusedWithoutItsOldRecords() {
         var batch = ProducerBatch()
         batch.append(topic: "t", key: Array("k".utf8), value: Array("v".utf8))
