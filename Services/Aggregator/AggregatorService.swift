@@ -327,7 +327,7 @@ final class AggregatorService: Service, Sendable {
         logger.info(
             "state restored",
             metadata: [
-                "records": "\(count)", "unreadable": "\(unknown)", "companies": "\(state.valuations.histories.count)",
+                "records": "\(count)", "unreadable": "\(unknown)", "companies": "\(state.valuations.companyCount)",
                 "partitions": "\(state.appliedOffsets.count)", "output_tail": "\(tail.count)",
                 "output_pending": "\(pending.count)",
                 "ms": "\((ContinuousClock.now - started).milliseconds)",

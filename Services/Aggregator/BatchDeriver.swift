@@ -48,7 +48,7 @@ struct BatchDeriver: Sendable {
 
     /// A funding round after the first, parallel pass: decoded, checked, converted, with its slug.
     private enum Prepared {
-        case round(FundingRound, slug: String, usd: Double)
+        case round(FundingRound, slug: String, usd: Double, shard: Int)
         case rejected([ValidationIssue])
         /// Not a funding round, or one already applied.
         case none
@@ -72,9 +72,10 @@ struct BatchDeriver: Sendable {
     /// The same into `result`, emptied first: the loop hands in the buffers of a batch already written, so that
     /// a batch allocates (and faults in) no new memory for its records.
     ///
-    /// Funding rounds, nearly all of the input, go in three passes: decode, check and convert them on all cores;
-    /// apply them to the state in input order; build the changes (ids, JSON, headers) and state records on all
-    /// cores again, each chunk into its own buffers, joined in input order. The rest is applied in input order.
+    /// Funding rounds, nearly all of the input, go in three passes on all cores: decode, check and convert them;
+    /// apply them to the state, each core the companies of its shards, in input order; build the changes (ids,
+    /// JSON, headers) and state records, each chunk into its own buffers, joined in input order. The rest is
+    /// applied in input order on one core.
     func derive(_ batch: [KafkaMessage], state: inout StateStore, into result: inout Result) {
         result.removeAll()
         let time = RFC3339.string(from: Date())
@@ -90,6 +91,8 @@ struct BatchDeriver: Sendable {
         }
 
         var steps = [Step](repeating: .none, count: batch.count)
+        var rounds: [(index: Int, shard: Int)] = []  // the funding rounds to apply, in input order
+        rounds.reserveCapacity(batch.count)
         var yearsBefore: [Int: [CountryPaperTotals]] = [:]
         var daysBefore: [String: MarketDay?] = [:]
         // Papers and moves: one record per key, the last state of the batch. A valuation entry is new every time
@@ -99,27 +102,23 @@ struct BatchDeriver: Sendable {
         var yearInputs: [Int: KafkaHeader] = [:]
         var dayInputs: [String: KafkaHeader] = [:]
 
-        for (index, message) in batch.enumerated() {
-            if applied.isApplied(message, state: &state) {
+        for index in batch.indices {
+            if applied.isApplied(batch[index].topic, batch[index].partition, batch[index].offset, state: &state) {
                 result.skipped += 1
                 continue
             }
+            if isRound[index] {  // applied and written below, on every core; the record itself is not copied
+                switch prepared[index] {
+                case .round(_, _, _, let shard): rounds.append((index, shard))
+                case .rejected(let issues): steps[index] = .deadLetter(issues)
+                case .none: break
+                }
+                continue
+            }
+            let message = batch[index]
             let outputsBefore = result.outputs.count
             let bytes = message.value ?? []
             switch message.topic {
-            case topics.fundingRounds:
-                switch prepared[index] {
-                case .round(let round, let slug, let usd):
-                    switch state.valuations.insert(round, slug: slug, valuationUSD: usd) {
-                    case .newest(let previous, let entry): steps[index] = .newest(previous: previous, entry: entry, slug: slug)
-                    case .late(let entry): steps[index] = .late(entry, slug: slug)
-                    case .duplicate: break
-                    }
-                case .rejected(let issues):
-                    steps[index] = .deadLetter(issues)
-                case .none:
-                    break
-                }
             case topics.paperCounts:
                 if let count = decode(PaperCount.self, message, into: &result.outputs, deadLetters: &result.deadLetters) {
                     result.outputs.append(
@@ -162,6 +161,7 @@ struct BatchDeriver: Sendable {
             }
         }
         applied.end(state: &state)
+        apply(rounds, prepared: prepared, to: &state.valuations, steps: &steps)
 
         // The funding rounds' records, chunk by chunk into the chunk's own (reused) buffers, then joined in order.
         while result.chunks.count < chunks.count { result.chunks.append((ProducerBatch(), ProducerBatch())) }
@@ -215,6 +215,31 @@ struct BatchDeriver: Sendable {
         }
     }
 
+    /// The second pass: `rounds` applied to the valuations, each core taking the rounds of its own
+    /// shards in input order, so that every company sees its rounds in the order one core would have applied them.
+    private func apply(
+        _ rounds: [(index: Int, shard: Int)], prepared: [Prepared], to valuations: inout ValuationChanges,
+        steps: inout [Step]
+    ) {
+        let cores = ParallelChunks(
+            count: ValuationChanges.shardCount, parallelism: rounds.count < 2048 ? 1 : parallelism, minimumChunk: 1)
+        valuations.withShards { shards in
+            steps.withUnsafeMutableBufferPointer { steps in
+                cores.forEach { _, mine in
+                    // Only the owner of a round reads it: a record's strings are never retained from two cores.
+                    for (index, shard) in rounds where mine.contains(shard) {
+                        guard case .round(let round, let slug, let usd, _) = prepared[index] else { continue }
+                        switch shards[shard].insert(round, slug: slug, valuationUSD: usd) {
+                        case .newest(let previous, let entry): steps[index] = .newest(previous: previous, entry: entry, slug: slug)
+                        case .late(let entry): steps[index] = .late(entry, slug: slug)
+                        case .duplicate: break
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// The first pass over a funding round's value: decoded, checked and converted, or why not.
     private func prepare(_ bytes: [UInt8]) -> Prepared {
         let round: FundingRound
@@ -233,7 +258,8 @@ struct BatchDeriver: Sendable {
         guard let usd = rates.usd(round.valuation) else {
             return .rejected([rates.missingRateIssue(field: "valuation.currency", currency: round.valuation.currency)])
         }
-        return .round(round, slug: Slugs.make(round.company), usd: usd)
+        let slug = Slugs.make(round.company)
+        return .round(round, slug: slug, usd: usd, shard: ValuationChanges.shard(of: slug))
     }
 
     /// The last pass over a chunk of funding rounds: the changes, dead letters and state records they give.
@@ -289,17 +315,17 @@ struct BatchDeriver: Sendable {
         var last: Int64?
         var partitions: Set<TopicPartition> = []
 
-        /// Whether `message` was applied before; if not, it counts as applied from now on.
-        mutating func isApplied(_ message: KafkaMessage, state: inout StateStore) -> Bool {
-            if partition?.partition != message.partition || partition?.topic != message.topic {
+        /// Whether the record at `offset` was applied before; if not, it counts as applied from now on.
+        mutating func isApplied(_ topic: String, _ partition: Int32, _ offset: Int64, state: inout StateStore) -> Bool {
+            if self.partition?.partition != partition || self.partition?.topic != topic {
                 end(state: &state)
-                let next = message.topicPartition
-                partition = next
+                let next = TopicPartition(topic: topic, partition: partition)
+                self.partition = next
                 applied = state.appliedOffsets[next]
             }
-            if let applied, message.offset <= applied { return true }
-            applied = message.offset
-            last = message.offset
+            if let applied, offset <= applied { return true }
+            applied = offset
+            last = offset
             return false
         }
 

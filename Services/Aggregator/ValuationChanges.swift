@@ -82,8 +82,34 @@ struct ValuationChanges: Sendable, Equatable {
         }
     }
 
-    /// Company slug → its rounds.
-    private(set) var histories: [String: History] = [:]
+    /// Company slug → its rounds, for the companies whose slugs hash to one shard. A company's rounds all land in
+    /// one shard, so the aggregator applies different shards' rounds on different cores, each in input order.
+    struct Shard: Sendable, Equatable {
+        fileprivate(set) var histories: [String: History] = [:]
+
+        /// Applies `round` to the history of `slug`, which must belong to this shard, without building the change.
+        mutating func insert(_ round: FundingRound, slug: String, valuationUSD: Double) -> Insertion {
+            let id = round.effectiveID
+            // Mutated in place: a copy of the history per round was the costliest part of a long history.
+            return ValuationChanges.insert(round, id: id, valuationUSD: valuationUSD, to: &histories[slug, default: History()])
+        }
+    }
+
+    static let shardCount = 16
+    private(set) var shards = [Shard](repeating: Shard(), count: shardCount)
+
+    /// The shard that holds the company of `slug` (stable within a process, which is all the state needs).
+    static func shard(of slug: String) -> Int {
+        Int(UInt(bitPattern: slug.hashValue) % UInt(shardCount))
+    }
+
+    /// The companies with at least one round.
+    var companyCount: Int { shards.reduce(0) { $0 + $1.histories.count } }
+
+    /// Hands the shards to `body`, which may apply rounds to different shards at once (one core per shard).
+    mutating func withShards<R>(_ body: (UnsafeMutableBufferPointer<Shard>) -> R) -> R {
+        shards.withUnsafeMutableBufferPointer { body($0) }
+    }
 
     /// Applies `round`, whose valuation is `valuationUSD` dollars.
     mutating func apply(_ round: FundingRound, valuationUSD: Double) -> Outcome {
@@ -101,12 +127,10 @@ struct ValuationChanges: Sendable, Equatable {
 
     /// Applies `round` to the history of `slug` without building the change.
     mutating func insert(_ round: FundingRound, slug: String, valuationUSD: Double) -> Insertion {
-        let id = round.effectiveID
-        // Mutated in place: a copy of the history per round was the costliest part of a long history.
-        return Self.insert(round, id: id, valuationUSD: valuationUSD, to: &histories[slug, default: History()])
+        shards[Self.shard(of: slug)].insert(round, slug: slug, valuationUSD: valuationUSD)
     }
 
-    private static func insert(
+    fileprivate static func insert(
         _ round: FundingRound, id: String, valuationUSD: Double, to history: inout History
     ) -> Insertion {
         let entry = Entry(
@@ -122,13 +146,14 @@ struct ValuationChanges: Sendable, Equatable {
     /// Puts back an entry read from the changelog (any order; a known id is replaced).
     mutating func restore(_ entry: Entry) {
         // In place: a copy of the history per entry made a restore quadratic in a company's rounds.
-        histories[entry.slug, default: History()].remove(id: entry.fundingRoundID)
-        histories[entry.slug, default: History()].insert(entry)
+        let slug = entry.slug
+        shards[Self.shard(of: slug)].histories[slug, default: History()].remove(id: entry.fundingRoundID)
+        shards[Self.shard(of: slug)].histories[slug, default: History()].insert(entry)
     }
 
     /// A company's rounds, oldest first; nil for an unknown company.
     func history(slug: String) -> [Entry]? {
-        histories[slug]?.entries
+        shards[Self.shard(of: slug)].histories[slug]?.entries
     }
 
     /// The change from `previous` (nil for the first round) to `current`, in USD, `change_pct` to two decimals.

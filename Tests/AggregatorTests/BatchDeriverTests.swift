@@ -52,7 +52,7 @@ import Testing
         #expect(headers.originalTopic == topics.fundingRounds)
         #expect(headers.originalPartition == 2)
         #expect(headers.originalOffset == 7)
-        #expect(state.valuations.histories.isEmpty)
+        #expect(state.valuations.companyCount == 0)
     }
 
     @Test func invalidJSONIsDeadLettered() {
