@@ -170,12 +170,10 @@ struct BatchDeriver: Sendable {
             counts.withUnsafeMutableBufferPointer { counts in
                 batch.withUnsafeBufferPointer { messages in
                     chunks.forEach { chunk, range in
-                        // A template per chunk: shared header bytes would be retained from every core at once.
-                        let headers = HeaderTemplate(source: source, time: time)
                         buffers[chunk].outputs.removeAll(keepingCapacity: true)
                         buffers[chunk].stateRecords.removeAll(keepingCapacity: true)
                         counts[chunk] = write(
-                            steps[range], of: messages, headers: headers, outputs: &buffers[chunk].outputs,
+                            steps[range], of: messages, time: time, outputs: &buffers[chunk].outputs,
                             stateRecords: &buffers[chunk].stateRecords)
                     }
                 }
@@ -264,14 +262,16 @@ struct BatchDeriver: Sendable {
 
     /// The last pass over a chunk of funding rounds: the changes, dead letters and state records they give.
     private func write(
-        _ steps: ArraySlice<Step>, of batch: UnsafeBufferPointer<KafkaMessage>, headers: HeaderTemplate,
+        _ steps: ArraySlice<Step>, of batch: UnsafeBufferPointer<KafkaMessage>, time: String,
         outputs: inout ProducerBatch,
         stateRecords: inout ProducerBatch
     ) -> (derived: Int, deadLetters: Int) {
         var derived = 0
         var deadLetters = 0
         var key: [UInt8] = []
-        let topic = Array(topics.fundingRounds.utf8)  // this chunk's own copy, as for the headers
+        // This chunk's own bytes: bytes shared by the chunks would be retained from every core at once.
+        let topic = Array(topics.fundingRounds.utf8)
+        let headers = HeaderTemplate(source: source, time: time, in: &outputs)
         for index in steps.indices {
             let written: (entry: ValuationChanges.Entry, slug: String)
             switch steps[index] {
@@ -289,7 +289,7 @@ struct BatchDeriver: Sendable {
                     FastJSON.write(change, into: &buffer)
                     return true
                 }
-                headers.add(to: &outputs, id: change.id, type: headers.valuationChangeType)
+                headers.add(to: &outputs, id: change.id)
                 outputs.addHeader(key: Self.inputHeaderKey) {
                     Self.writeInputPosition(topic, batch[index].partition, batch[index].offset, into: &$0)
                 }
@@ -371,27 +371,31 @@ struct BatchDeriver: Sendable {
         return (TopicPartition(topic: String(parts[0]), partition: partition), offset)
     }
 
-    /// CloudEvents headers with the constant parts encoded once per batch (one `ce_time` for the batch).
+    /// The CloudEvents headers of valuation changes, the constant ones stored once in the batch they are added to
+    /// (one `ce_time` for the batch).
     struct HeaderTemplate {
-        let specVersion = KafkaHeader(key: "ce_specversion", value: CloudEventHeaders.specVersion)
-        let source: KafkaHeader
-        let time: KafkaHeader
-        let contentType = KafkaHeader(key: "content-type", value: CloudEventHeaders.contentType)
-        let valuationChangeType = ValuationChange.eventType
+        let specVersion: ProducerBatch.StoredHeader
+        let source: ProducerBatch.StoredHeader
+        let type: ProducerBatch.StoredHeader
+        let time: ProducerBatch.StoredHeader
+        let contentType: ProducerBatch.StoredHeader
 
-        init(source: String, time: String) {
-            self.source = KafkaHeader(key: "ce_source", value: source)
-            self.time = KafkaHeader(key: "ce_time", value: time)
+        init(source: String, time: String, in batch: inout ProducerBatch) {
+            specVersion = batch.storeHeader(key: "ce_specversion", value: CloudEventHeaders.specVersion.utf8)
+            self.source = batch.storeHeader(key: "ce_source", value: source.utf8)
+            type = batch.storeHeader(key: "ce_type", value: ValuationChange.eventType.utf8)
+            self.time = batch.storeHeader(key: "ce_time", value: time.utf8)
+            contentType = batch.storeHeader(key: "content-type", value: CloudEventHeaders.contentType.utf8)
         }
 
         /// Adds the headers to the record appended last, in `CloudEventHeaders.headers` order.
-        func add(to batch: inout ProducerBatch, id: String, type: String) {
-            batch.addHeader(key: specVersion.key, value: specVersion.value)
+        func add(to batch: inout ProducerBatch, id: String) {
+            batch.addHeader(specVersion)
             batch.addHeader(key: "ce_id", value: id.utf8)
-            batch.addHeader(key: source.key, value: source.value)
-            batch.addHeader(key: "ce_type", value: type.utf8)
-            batch.addHeader(key: time.key, value: time.value)
-            batch.addHeader(key: contentType.key, value: contentType.value)
+            batch.addHeader(source)
+            batch.addHeader(type)
+            batch.addHeader(time)
+            batch.addHeader(contentType)
         }
     }
 

@@ -114,6 +114,27 @@ public struct ProducerBatch: Sendable {
         entries[entries.count - 1].headerCount += 1
     }
 
+    /// A header whose bytes are stored once in the batch, to add to many of its records: until `removeAll`.
+    public struct StoredHeader: Sendable {
+        @usableFromInline let header: Header
+
+        @usableFromInline init(header: Header) { self.header = header }
+    }
+
+    /// Stores a header's bytes once, for `addHeader(_:)`.
+    @inlinable
+    public mutating func storeHeader(key: String, value: some Collection<UInt8>) -> StoredHeader {
+        StoredHeader(header: Header(name: store(key.utf8), value: store(value)))
+    }
+
+    /// Adds a stored header to the record appended last, without copying its bytes again.
+    @inlinable
+    public mutating func addHeader(_ stored: StoredHeader) {
+        precondition(!entries.isEmpty, "addHeader needs a record to add to")
+        headers.append(stored.header)
+        entries[entries.count - 1].headerCount += 1
+    }
+
     /// Adds a header, whose value `writeValue` appends to the buffer it is given, to the record appended last.
     @inlinable
     public mutating func addHeader(key: String, writeValue: (inout [UInt8]) -> Void) {

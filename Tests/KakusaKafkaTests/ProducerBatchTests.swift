@@ -76,6 +76,25 @@ struct ProducerBatchTests {
         #expect(first.count == 1)
     }
 
+    @Test func aStoredHeaderGoesOnEveryRecordItIsAddedTo() {
+        var first = ProducerBatch()
+        let shared = first.storeHeader(key: "ce_source", value: "/kakusa/test".utf8)
+        for key in ["a", "b"] {
+            first.append(topic: "t", key: key.utf8, value: "v".utf8)
+            first.addHeader(shared)
+            first.addHeader(key: "own", value: key.utf8)
+        }
+        var joined = ProducerBatch()
+        joined.append(topic: "t", key: "before".utf8, value: nil as [UInt8]?)
+        joined.append(contentsOf: first)
+        #expect(joined.messages.map(\.headers) == [
+            [],
+            [KafkaHeader(key: "ce_source", value: "/kakusa/test"), KafkaHeader(key: "own", value: "a")],
+            [KafkaHeader(key: "ce_source", value: "/kakusa/test"), KafkaHeader(key: "own", value: "b")],
+        ])
+        #expect(joined.messages.map(\.value) == [nil, Array("v".utf8), Array("v".utf8)])
+    }
+
     @Test func aClearedBatchIsReusedWithoutItsOldRecords() {
         var batch = ProducerBatch()
         batch.append(topic: "t", key: Array("k".utf8), value: Array("v".utf8))
