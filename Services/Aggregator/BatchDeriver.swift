@@ -344,10 +344,12 @@ struct BatchDeriver: Sendable {
     static let inputHeaderKey = "kakusa.input"
 
     static func inputHeader(_ message: KafkaMessage) -> KafkaHeader {
-        KafkaHeader(key: inputHeaderKey, value: "\(message.topic):\(message.partition):\(message.offset)")
+        var value: [UInt8] = []
+        writeInputPosition(message, into: &value)
+        return KafkaHeader(key: inputHeaderKey, value: value)
     }
 
-    /// The value of ``inputHeader(_:)``, written in place.
+    /// The value of ``inputHeader(_:)``, written in place (read back by ``inputPosition(_:)``).
     static func writeInputPosition(_ message: KafkaMessage, into bytes: inout [UInt8]) {
         writeInputPosition(message.topic.utf8, message.partition, message.offset, into: &bytes)
     }
@@ -371,31 +373,26 @@ struct BatchDeriver: Sendable {
         return (TopicPartition(topic: String(parts[0]), partition: partition), offset)
     }
 
-    /// The CloudEvents headers of valuation changes, the constant ones stored once in the batch they are added to
-    /// (one `ce_time` for the batch).
+    /// The CloudEvents headers of valuation changes, in `CloudEventHeaders.headers` order, all but `ce_id` stored once
+    /// in the batch they are added to (one `ce_time` for the batch).
     struct HeaderTemplate {
-        let specVersion: ProducerBatch.StoredHeader
-        let source: ProducerBatch.StoredHeader
-        let type: ProducerBatch.StoredHeader
-        let time: ProducerBatch.StoredHeader
-        let contentType: ProducerBatch.StoredHeader
+        /// nil where the record's own `ce_id` goes.
+        private let headers: [ProducerBatch.StoredHeader?]
 
         init(source: String, time: String, in batch: inout ProducerBatch) {
-            specVersion = batch.storeHeader(key: "ce_specversion", value: CloudEventHeaders.specVersion.utf8)
-            self.source = batch.storeHeader(key: "ce_source", value: source.utf8)
-            type = batch.storeHeader(key: "ce_type", value: ValuationChange.eventType.utf8)
-            self.time = batch.storeHeader(key: "ce_time", value: time.utf8)
-            contentType = batch.storeHeader(key: "content-type", value: CloudEventHeaders.contentType.utf8)
+            let template = CloudEventHeaders(id: "", source: source, type: ValuationChange.eventType, time: time)
+            headers = template.headers.map { header in
+                header.key == Self.idKey ? nil : batch.storeHeader(key: header.key, value: header.value.utf8)
+            }
         }
 
-        /// Adds the headers to the record appended last, in `CloudEventHeaders.headers` order.
+        private static let idKey = "ce_id"
+
+        /// Adds the headers to the record appended last.
         func add(to batch: inout ProducerBatch, id: String) {
-            batch.addHeader(specVersion)
-            batch.addHeader(key: "ce_id", value: id.utf8)
-            batch.addHeader(source)
-            batch.addHeader(type)
-            batch.addHeader(time)
-            batch.addHeader(contentType)
+            for header in headers {
+                if let header { batch.addHeader(header) } else { batch.addHeader(key: Self.idKey, value: id.utf8) }
+            }
         }
     }
 

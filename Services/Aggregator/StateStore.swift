@@ -70,10 +70,8 @@ struct StateStore: Sendable, Equatable {
         }
     }
 
-    static func key(_ entry: ValuationChanges.Entry, slug: String? = nil) -> String {
-        "valuation:\(slug ?? entry.slug):\(entry.fundingRoundID)"
-    }
-    /// `key(entry, slug:)` written into `bytes`, which it replaces (a key per round without a string per round).
+    /// The key of a valuation entry, `valuation:<slug>:<funding round id>`, written into `bytes`, which it replaces
+    /// (a key per round without a string per round); `slug` is the entry's, already at hand.
     static func writeKey(_ entry: ValuationChanges.Entry, slug: String, into bytes: inout [UInt8]) {
         bytes.removeAll(keepingCapacity: true)
         bytes.append(contentsOf: "valuation:".utf8)

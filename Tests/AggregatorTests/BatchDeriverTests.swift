@@ -1,3 +1,4 @@
+import Foundation
 import KakusaEvents
 import KakusaKafka
 import Testing
@@ -71,6 +72,28 @@ import Testing
         let again = deriver.derive(input, state: &state)
         #expect(again.skipped == 3)
         #expect(again.outputs.messages.isEmpty)
+    }
+
+    @Test func valuationChangesCarryTheirCloudEventsHeadersAndTheirInput() throws {
+        var state = StateStore()
+        let input = messages(SeedRecords.fundingRounds, topic: topics.fundingRounds, partition: 3, from: 40)
+        let changes = deriver.derive(input, state: &state).outputs.messages.filter { $0.topic == topics.valuationChanges }
+        #expect(changes.count == SeedRecords.fundingRounds.count)
+        for (offset, message) in changes.enumerated() {
+            let change = try KakusaJSON.decode(ValuationChange.self, from: message.value ?? [])
+            let headers = message.headers.map { ($0.key, $0.stringValue ?? "") }
+            let time = try #require(headers.first { $0.0 == "ce_time" }?.1)
+            let expected = CloudEventHeaders(for: change, source: "/kakusa/aggregator", time: Date()).headers.map { header in
+                (header.key, header.key == "ce_time" ? time : header.value)
+            }
+            // In `CloudEventHeaders.headers` order, then the input it came from.
+            #expect(headers.map(\.0) == expected.map(\.0) + [BatchDeriver.inputHeaderKey])
+            #expect(headers.dropLast().map(\.1) == expected.map(\.1))
+            #expect(RFC3339.isValidDateTime(time), "ce_time \(time)")
+            let position = try #require(BatchDeriver.inputPosition(headers.last?.1 ?? ""))
+            #expect(position.0 == TopicPartition(topic: topics.fundingRounds, partition: 3))
+            #expect(position.1 == 40 + Int64(offset))
+        }
     }
 
     @Test func theParallelPassesGiveWhatOneChunkGives() throws {
