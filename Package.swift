@@ -64,7 +64,7 @@ let package = Package(
         .target(
             name: "KakusaService",
             dependencies: [
-                "KakusaKafka",
+                "KakusaKafka", "KakusaEvents",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -153,7 +153,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KakusaEventsTests",
-            dependencies: ["KakusaEvents"],
+            dependencies: ["KakusaTestSupport", "KakusaEvents"],
             path: "Tests/KakusaEventsTests",
             swiftSettings: swiftSettings
         ),

@@ -271,7 +271,8 @@ struct BatchDeriver: Sendable {
         var key: [UInt8] = []
         // This chunk's own bytes: bytes shared by the chunks would be retained from every core at once.
         let topic = Array(topics.fundingRounds.utf8)
-        let headers = HeaderTemplate(source: source, time: time, in: &outputs)
+        let headers = CloudEventsHeaderTemplate(
+            source: source, type: ValuationChange.eventType, time: time, in: &outputs)
         for index in steps.indices {
             let written: (entry: ValuationChanges.Entry, slug: String)
             switch steps[index] {
@@ -371,29 +372,6 @@ struct BatchDeriver: Sendable {
         let parts = value.split(separator: ":")
         guard parts.count == 3, let partition = Int32(parts[1]), let offset = Int64(parts[2]) else { return nil }
         return (TopicPartition(topic: String(parts[0]), partition: partition), offset)
-    }
-
-    /// The CloudEvents headers of valuation changes, in `CloudEventHeaders.headers` order, all but `ce_id` stored once
-    /// in the batch they are added to (one `ce_time` for the batch).
-    struct HeaderTemplate {
-        /// nil where the record's own `ce_id` goes.
-        private let headers: [ProducerBatch.StoredHeader?]
-
-        init(source: String, time: String, in batch: inout ProducerBatch) {
-            let template = CloudEventHeaders(id: "", source: source, type: ValuationChange.eventType, time: time)
-            headers = template.headers.map { header in
-                header.key == Self.idKey ? nil : batch.storeHeader(key: header.key, value: header.value.utf8)
-            }
-        }
-
-        private static let idKey = "ce_id"
-
-        /// Adds the headers to the record appended last.
-        func add(to batch: inout ProducerBatch, id: String) {
-            for header in headers {
-                if let header { batch.addHeader(header) } else { batch.addHeader(key: Self.idKey, value: id.utf8) }
-            }
-        }
     }
 
     /// The record, or nil after adding a dead letter for it.

@@ -24,6 +24,11 @@ final class BatchPublisher {
         if batch.count >= batchSize { try await submitBatch() }
     }
 
+    /// Appends the records of another batch, then submits the batch when it is full.
+    func add(contentsOf other: ProducerBatch) async throws {
+        try await add { $0.append(contentsOf: other) }
+    }
+
     func add(_ message: ProducerMessage) async throws {
         try await add { $0.append(message) }
     }

@@ -86,7 +86,7 @@ struct IngestAPI: Sendable {
         let factory = MessageFactory(
             topics: topics, kind: kind, source: CloudEventHeaders.serviceSource("ingester"), sourceFile: nil)
         let processor = RecordProcessor(kind: kind)
-        let time = MessageFactory.timeHeader(Date())
+        let time = MessageFactory.time(Date())
         var messages: [ProducerMessage] = []
         var ids: [String] = []
         var errors: [FieldError] = []

@@ -1,6 +1,7 @@
 import Foundation
 import KakusaEvents
 import KakusaKafka
+import KakusaService
 
 /// Builds the Kafka messages of the ingester: records with CloudEvents headers, rejects as dead letters.
 struct MessageFactory: Sendable {
@@ -11,8 +12,6 @@ struct MessageFactory: Sendable {
     let source: String
     let sourceFile: String?
     private let topic: String
-    private let constantHeaders: (specVersion: KafkaHeader, source: KafkaHeader, type: KafkaHeader,
-                                  contentType: KafkaHeader)
 
     /// - Parameters:
     ///   - source: `ce_source` of the published records.
@@ -23,35 +22,49 @@ struct MessageFactory: Sendable {
         self.source = source
         self.sourceFile = sourceFile
         self.topic = topics.name(kind.topicKind)
-        constantHeaders = (
-            KafkaHeader(key: "ce_specversion", value: CloudEventHeaders.specVersion),
-            KafkaHeader(key: "ce_source", value: source),
-            KafkaHeader(key: "ce_type", value: kind.topicKind.eventType),
-            KafkaHeader(key: "content-type", value: CloudEventHeaders.contentType)
-        )
     }
 
     var recordTopic: String { topic }
 
-    /// A valid record; `time` is `ce_time`, computed once a batch (it is the time of ingestion).
-    func record(key: String, value: [UInt8], id: String, time: KafkaHeader) -> ProducerMessage {
-        ProducerMessage(
+    /// A valid record; `time` is `ce_time`, taken once a batch (it is the time of ingestion).
+    func record(key: String, value: [UInt8], id: String, time: String) -> ProducerMessage {
+        let headers = CloudEventHeaders(id: id, source: source, type: kind.topicKind.eventType, time: time).headers
+        return ProducerMessage(
             topic: topic, key: Array(key.utf8), value: value,
-            headers: [
-                constantHeaders.specVersion, KafkaHeader(key: "ce_id", value: id), constantHeaders.source,
-                constantHeaders.type, time, constantHeaders.contentType,
-            ])
+            headers: headers.map { KafkaHeader(key: $0.key, value: $0.value) })
     }
 
-    /// Appends a valid record to a batch, with the same headers as `record(key:value:id:time:)`.
-    func appendRecord(to batch: inout ProducerBatch, key: String, value: [UInt8], id: String, time: KafkaHeader) {
-        batch.append(topic: topic, key: key.utf8, value: value)
-        batch.addHeader(key: constantHeaders.specVersion.key, value: constantHeaders.specVersion.value)
-        batch.addHeader(key: "ce_id", value: id.utf8)
-        batch.addHeader(key: constantHeaders.source.key, value: constantHeaders.source.value)
-        batch.addHeader(key: constantHeaders.type.key, value: constantHeaders.type.value)
-        batch.addHeader(key: time.key, value: time.value)
-        batch.addHeader(key: constantHeaders.contentType.key, value: constantHeaders.contentType.value)
+    /// Appends valid records to `batch` with the headers of `record(key:value:id:time:)`, the constant ones stored
+    /// in the batch once: good until the batch is cleared.
+    func recordWriter(time: String, in batch: inout ProducerBatch) -> RecordWriter {
+        RecordWriter(
+            topic: topic,
+            headers: CloudEventsHeaderTemplate(
+                source: source, type: kind.topicKind.eventType, time: time, in: &batch))
+    }
+
+    struct RecordWriter {
+        let topic: String
+        let headers: CloudEventsHeaderTemplate
+
+        /// Appends a record whose value `writeValue` writes in place; false (nothing appended) when it refuses.
+        func append(
+            to batch: inout ProducerBatch, key: String, id: String, writeValue: (inout [UInt8]) -> Bool
+        ) -> Bool {
+            guard batch.append(topic: topic, key: key.utf8, writeValue: writeValue) else { return false }
+            headers.add(to: &batch, id: id)
+            return true
+        }
+
+        /// The same with the key and the id written in place too.
+        func append(
+            to batch: inout ProducerBatch, writeKey: (inout [UInt8]) -> Void, writeID: (inout [UInt8]) -> Void,
+            writeValue: (inout [UInt8]) -> Bool
+        ) -> Bool {
+            guard batch.append(topic: topic, writeKey: writeKey, writeValue: writeValue) else { return false }
+            headers.add(to: &batch, writeID: writeID)
+            return true
+        }
     }
 
     /// A rejected record: the original bytes, the original key when known, and why.
@@ -66,7 +79,6 @@ struct MessageFactory: Sendable {
             headers: headers.headers.map { KafkaHeader(key: $0.key, value: $0.value) })
     }
 
-    static func timeHeader(_ date: Date) -> KafkaHeader {
-        KafkaHeader(key: "ce_time", value: RFC3339.string(from: date))
-    }
+    /// `ce_time` of the records ingested at `date`.
+    static func time(_ date: Date) -> String { RFC3339.string(from: date) }
 }

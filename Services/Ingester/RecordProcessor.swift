@@ -1,5 +1,6 @@
 import Foundation
 import KakusaEvents
+import KakusaKafka
 
 /// Turns the bytes of one JSON record into a `RecordOutcome`: decode, validate, fill in `id`, encode.
 ///
@@ -9,11 +10,21 @@ struct RecordProcessor: Sendable {
     let kind: InputKind
 
     func process(_ bytes: ArraySlice<UInt8>) -> RecordOutcome {
-        guard Self.isValidUTF8(bytes) else {
-            return .invalid(
-                issues: [ValidationIssue(field: "", code: "invalid_utf8", reason: "is not valid UTF-8")], key: nil)
-        }
+        guard Self.isValidUTF8(bytes) else { return Self.invalidUTF8 }
         if let fast = fastPath(bytes) { return fast }
+        return decode(bytes)
+    }
+
+    /// `process` for a record the fast path already refused: the full path only.
+    func processRefused(_ bytes: ArraySlice<UInt8>) -> RecordOutcome {
+        guard Self.isValidUTF8(bytes) else { return Self.invalidUTF8 }
+        return decode(bytes)
+    }
+
+    private static let invalidUTF8 = RecordOutcome.invalid(
+        issues: [ValidationIssue(field: "", code: "invalid_utf8", reason: "is not valid UTF-8")], key: nil)
+
+    private func decode(_ bytes: ArraySlice<UInt8>) -> RecordOutcome {
         switch kind {
         case .fundingRounds: return Self.decode(FundingRound.self, bytes, kind: kind)
         case .paperCounts: return Self.decode(PaperCount.self, bytes, kind: kind)
@@ -26,32 +37,56 @@ struct RecordProcessor: Sendable {
         bytes.withUnsafeBufferPointer { buffer -> RecordOutcome? in
             switch kind {
             case .fundingRounds:
-                guard var record = FastRecordParser.fundingRound(buffer),
-                    FastValidation.isValid(record) || record.validate().isEmpty
-                else { return nil }
-                return Self.identified(&record) { FastRecordEncoder.encode($0) }
+                return Self.fastValid(FastRecordParser.fundingRound(buffer), FastValidation.isValid).flatMap {
+                    Self.outcome($0, FastRecordEncoder.encode)
+                }
             case .paperCounts:
-                guard var record = FastRecordParser.paperCount(buffer),
-                    FastValidation.isValid(record) || record.validate().isEmpty
-                else { return nil }
-                return Self.identified(&record) { FastRecordEncoder.encode($0) }
+                return Self.fastValid(FastRecordParser.paperCount(buffer), FastValidation.isValid).flatMap {
+                    Self.outcome($0, FastRecordEncoder.encode)
+                }
             case .stockMoves:
-                guard var record = FastRecordParser.stockMove(buffer),
-                    FastValidation.isValid(record) || record.validate().isEmpty
-                else { return nil }
-                return Self.identified(&record) { FastRecordEncoder.encode($0) }
+                return Self.fastValid(FastRecordParser.stockMove(buffer), FastValidation.isValid).flatMap {
+                    Self.outcome($0, FastRecordEncoder.encode)
+                }
             }
         }
     }
 
-    /// The record with its effective id, as `encode` writes it, under its key (ids and keys by the records' own
-    /// `effectiveID` and `key`, whose slugs and canonical forms have ASCII fast paths of their own).
-    private static func identified<Record: InputRecord>(
-        _ record: inout Record, _ encode: (Record) -> [UInt8]?
-    ) -> RecordOutcome? {
-        let id = record.effectiveID
-        record.id = id
-        return encode(record).map { .valid(key: record.key, value: $0, id: id) }
+    /// `fastPath` writing straight into a batch: appends the record, with its effective id and headers, when the
+    /// fast path reads it and finds it valid; false (batch unchanged) sends it to `process`. Whatever the fast path
+    /// accepts is UTF-8 (its strings are validated, all else it reads is ASCII), so no separate check is needed.
+    func appendIfFast(
+        _ bytes: UnsafeBufferPointer<UInt8>, with writer: MessageFactory.RecordWriter, to batch: inout ProducerBatch
+    ) -> Bool {
+        switch kind {
+        case .fundingRounds:
+            guard let record = Self.fastValid(FastRecordParser.fundingRound(bytes), FastValidation.isValid) else {
+                return false
+            }
+            return writer.append(to: &batch, key: record.key, id: record.id!) { FastRecordEncoder.write(record, into: &$0) }
+        case .paperCounts:
+            guard let record = Self.fastValid(FastRecordParser.paperCount(bytes), FastValidation.isValid) else {
+                return false
+            }
+            return writer.append(to: &batch, key: record.key, id: record.id!) { FastRecordEncoder.write(record, into: &$0) }
+        case .stockMoves:
+            guard let record = Self.fastValid(FastRecordParser.stockMove(bytes), FastValidation.isValid) else {
+                return false
+            }
+            return writer.append(to: &batch, key: record.key, id: record.id!) { FastRecordEncoder.write(record, into: &$0) }
+        }
+    }
+
+    /// A record the fast parser read, when valid (`FastValidation`'s quick yes, else its own `validate()`), with
+    /// `id` set to its effective id (the records' own `effectiveID` and `key` have ASCII fast paths of their own).
+    private static func fastValid<Record: InputRecord>(_ parsed: Record?, _ isValid: (Record) -> Bool) -> Record? {
+        guard var record = parsed, isValid(record) || record.validate().isEmpty else { return nil }
+        record.id = record.effectiveID
+        return record
+    }
+
+    private static func outcome<Record: InputRecord>(_ record: Record, _ encode: (Record) -> [UInt8]?) -> RecordOutcome? {
+        encode(record).map { .valid(key: record.key, value: $0, id: record.id!) }
     }
 
     /// The Foundation path: `KakusaJSON.decodeValid`, then `KakusaJSON.encode` with the effective id.

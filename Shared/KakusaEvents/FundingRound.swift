@@ -41,17 +41,15 @@ public struct FundingRound: Codable, Sendable, Equatable, Hashable {
     /// The content-derived id. Covers, in order: `company` (as its slug), `country`, `round`, `valuation`,
     /// `raised`, `investors` (sorted), `announced_on`; tag `funding-round.v1`. Not `source` or `id`.
     public var derivedID: String {
-        RecordID.derive(
-            type: "funding-round.v1",
-            fields: [
-                "company": Slug.make(company),
-                "country": RecordID.canonical(country),
-                "round": RecordID.canonical(round),
-                "valuation": RecordID.canonical(valuation),
-                "raised": RecordID.canonical(raised),
-                "investors": RecordID.canonical(investors, sorted: true),
-                "announced_on": RecordID.canonical(announcedOn),
-            ])
+        var fields = CanonicalFields(type: "funding-round.v1")
+        fields.canonical("company", Slug.make(company))
+        fields.text("country", country)
+        fields.text("round", round)
+        fields.money("valuation", valuation)
+        fields.money("raised", raised)
+        fields.list("investors", investors, sorted: true)
+        fields.text("announced_on", announcedOn)
+        return fields.id
     }
 
     /// The given `id` when non-empty, else `derivedID`.

@@ -50,15 +50,13 @@ public struct PaperCount: Codable, Sendable, Equatable, Hashable {
     /// The content-derived id. Covers, in order: `institution` (as its slug), `country`, `year`, `authors`,
     /// `rank`; tag `paper-count.v1`. Not `source` or `id`.
     public var derivedID: String {
-        RecordID.derive(
-            type: "paper-count.v1",
-            fields: [
-                "institution": Slug.make(institution),
-                "country": RecordID.canonical(country),
-                "year": RecordID.canonical(year),
-                "authors": RecordID.canonical(authors),
-                "rank": RecordID.canonical(rank),
-            ])
+        var fields = CanonicalFields(type: "paper-count.v1")
+        fields.canonical("institution", Slug.make(institution))
+        fields.text("country", country)
+        fields.integer("year", year)
+        fields.integer("authors", authors)
+        fields.integer("rank", rank)
+        return fields.id
     }
 
     /// The given `id` when non-empty, else `derivedID`.

@@ -5,8 +5,13 @@ import Foundation
 public enum RFC3339 {
     /// Whether `text` is a real Gregorian date written `YYYY-MM-DD` (RFC 3339 `full-date`).
     public static func isValidDate(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        return bytes.count == 10 && parseDate(bytes[...]) != nil
+        var text = text
+        return text.withUTF8 { isValidDate(utf8: $0) }
+    }
+
+    /// `isValidDate` over UTF-8 bytes.
+    public static func isValidDate(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.count == 10 && parseDate(bytes) != nil
     }
 
     /// Whether `text` is an RFC 3339 `date-time`: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
@@ -47,7 +52,8 @@ public enum RFC3339 {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
     }
 
-    private static func parseDate(_ bytes: ArraySlice<UInt8>) -> (Int, Int, Int)? {
+    private static func parseDate<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) -> (Int, Int, Int)?
+    where Bytes.Index == Int {
         let base = bytes.startIndex
         guard bytes.count == 10, bytes[base + 4] == UInt8(ascii: "-"), bytes[base + 7] == UInt8(ascii: "-"),
             let year = number(bytes[base..<base + 4]), let month = number(bytes[base + 5..<base + 7]),
@@ -65,7 +71,7 @@ public enum RFC3339 {
         }
     }
 
-    private static func number(_ digits: ArraySlice<UInt8>) -> Int? {
+    private static func number<Digits: Collection<UInt8>>(_ digits: Digits) -> Int? {
         guard !digits.isEmpty, digits.allSatisfy(isDigit) else { return nil }
         return digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
     }

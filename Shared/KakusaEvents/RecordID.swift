@@ -27,15 +27,32 @@ public enum RecordID {
             canonical.append(UInt8(ascii: "="))
             canonical.append(contentsOf: value.utf8)
         }
-        let digest = SHA256.hash(data: canonical)
-        return String(unsafeUninitializedCapacity: 32) { hex in
+        return hash(canonical)
+    }
+
+    /// Hex of the first 16 bytes of the SHA-256 of a canonical string.
+    static func hash(_ canonical: [UInt8]) -> String {
+        String(unsafeUninitializedCapacity: 32) { hex in
             var i = 0
-            for byte in digest.prefix(16) {
-                hex[i] = hexDigits[Int(byte >> 4)]
-                hex[i + 1] = hexDigits[Int(byte & 0x0F)]
-                i += 2
+            forEachHexDigit(of: canonical) { digit in
+                hex[i] = digit
+                i += 1
             }
             return 32
+        }
+    }
+
+    /// Appends the same 32 hex digits to `bytes`.
+    static func appendHash(of canonical: [UInt8], to bytes: inout [UInt8]) {
+        forEachHexDigit(of: canonical) { bytes.append($0) }
+    }
+
+    @inline(__always)
+    private static func forEachHexDigit(of canonical: [UInt8], _ emit: (UInt8) -> Void) {
+        let digest = SHA256.hash(data: canonical)
+        for byte in digest.prefix(16) {
+            emit(hexDigits[Int(byte >> 4)])
+            emit(hexDigits[Int(byte & 0x0F)])
         }
     }
 
@@ -61,7 +78,7 @@ public enum RecordID {
     }
 
     /// An ASCII byte that is not whitespace or a newline (as `CharacterSet.whitespacesAndNewlines` has them).
-    static func isPlainASCII(_ byte: UInt8) -> Bool {
+    package static func isPlainASCII(_ byte: UInt8) -> Bool {
         byte < 0x80 && byte != 0x20 && !(0x09...0x0D).contains(byte)
     }
 

@@ -17,23 +17,34 @@ public enum Slug {
             // Written straight into the string's storage: a short slug stays inline, with no allocation at all.
             return String(unsafeUninitializedCapacity: utf8.count) { slug in
                 var count = 0
-                var pendingDash = false
-                for byte in utf8 {
-                    switch byte {
-                    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                        UInt8(ascii: "A")...UInt8(ascii: "Z"):
-                        if pendingDash && count > 0 {
-                            slug[count] = UInt8(ascii: "-")
-                            count += 1
-                        }
-                        pendingDash = false
-                        slug[count] = byte | (byte <= UInt8(ascii: "Z") && byte >= UInt8(ascii: "A") ? 0x20 : 0)
-                        count += 1
-                    default:
-                        pendingDash = true
-                    }
+                forEachASCIISlugByte(utf8) { byte in
+                    slug[count] = byte
+                    count += 1
                 }
                 return count
+            }
+        }
+    }
+
+    /// Appends the slug of an ASCII name (the caller checked every byte is below 0x80) to `bytes`.
+    public static func appendASCIISlug(of utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
+        forEachASCIISlugByte(utf8) { bytes.append($0) }
+    }
+
+    @inline(__always)
+    private static func forEachASCIISlugByte(_ utf8: UnsafeBufferPointer<UInt8>, _ emit: (UInt8) -> Void) {
+        var emitted = false
+        var pendingDash = false
+        for byte in utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                if pendingDash && emitted { emit(UInt8(ascii: "-")) }
+                pendingDash = false
+                emit(byte | (byte <= UInt8(ascii: "Z") && byte >= UInt8(ascii: "A") ? 0x20 : 0))
+                emitted = true
+            default:
+                pendingDash = true
             }
         }
     }

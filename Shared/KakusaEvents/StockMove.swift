@@ -82,16 +82,14 @@ public struct StockMove: Codable, Sendable, Equatable, Hashable {
     /// The content-derived id. Covers, in order: `symbol` (upper-cased), `kind`, `at`, `change_pct`, `close`,
     /// `market_cap_change`; tag `stock-move.v1`. Not `name`, `source` or `id`.
     public var derivedID: String {
-        RecordID.derive(
-            type: "stock-move.v1",
-            fields: [
-                "symbol": RecordID.canonical(symbol).uppercased(),
-                "kind": RecordID.canonical(kind.rawValue),
-                "at": RecordID.canonical(at),
-                "change_pct": RecordID.canonical(changePct),
-                "close": RecordID.canonical(close),
-                "market_cap_change": RecordID.canonical(marketCapChange),
-            ])
+        var fields = CanonicalFields(type: "stock-move.v1")
+        fields.canonical("symbol", RecordID.canonical(symbol).uppercased())
+        fields.text("kind", kind.rawValue)
+        fields.text("at", at)
+        fields.number("change_pct", changePct)
+        fields.number("close", close)
+        fields.money("market_cap_change", marketCapChange)
+        return fields.id
     }
 
     /// The given `id` when non-empty, else `derivedID`.

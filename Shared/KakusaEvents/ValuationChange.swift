@@ -44,8 +44,9 @@ public struct ValuationChange: Codable, Sendable, Equatable, Hashable {
 
     /// One change per funding round: covers `funding_round_id` only; tag `valuation-change.v1`.
     public static func makeID(fundingRoundID: String) -> String {
-        RecordID.derive(
-            type: "valuation-change.v1", fields: ["funding_round_id": RecordID.canonical(fundingRoundID)])
+        var fields = CanonicalFields(type: "valuation-change.v1")
+        fields.text("funding_round_id", fundingRoundID)
+        return fields.id
     }
 
     enum CodingKeys: String, CodingKey {

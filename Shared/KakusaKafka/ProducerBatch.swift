@@ -89,6 +89,29 @@ public struct ProducerBatch: Sendable {
         topic: String, key: (some Collection<UInt8>)?, headers: [KafkaHeader] = [], partition: Int32? = nil,
         writeValue: (inout [UInt8]) -> Bool
     ) -> Bool {
+        append(topic: topic, writeKey: { $0.store(key) }, headers: headers, partition: partition, writeValue: writeValue)
+    }
+
+    /// The same with the key written in place too: `writeKey` appends the key's bytes to the buffer it is given.
+    @inlinable @discardableResult
+    public mutating func append(
+        topic: String, writeKey: (inout [UInt8]) -> Void, headers: [KafkaHeader] = [], partition: Int32? = nil,
+        writeValue: (inout [UInt8]) -> Bool
+    ) -> Bool {
+        append(
+            topic: topic,
+            writeKey: { batch in
+                let start = batch.bytes.count
+                writeKey(&batch.bytes)
+                return Span(offset: Int32(start), length: Int32(batch.bytes.count - start))
+            }, headers: headers, partition: partition, writeValue: writeValue)
+    }
+
+    @inlinable
+    mutating func append(
+        topic: String, writeKey: (inout ProducerBatch) -> Span, headers: [KafkaHeader], partition: Int32?,
+        writeValue: (inout [UInt8]) -> Bool
+    ) -> Bool {
         let start = bytes.count
         guard writeValue(&bytes) else {
             bytes.removeSubrange(start...)
@@ -96,7 +119,7 @@ public struct ProducerBatch: Sendable {
         }
         let value = Span(offset: Int32(start), length: Int32(bytes.count - start))
         let topicIndex = index(of: topic)
-        let keySpan = store(key)
+        let keySpan = writeKey(&self)
         let firstHeader = Int32(self.headers.count)
         for header in headers { appendHeader(name: header.key.utf8, value: header.value) }
         entries.append(

@@ -1,5 +1,7 @@
 import Foundation
 import KakusaEvents
+import KakusaKafka
+import KakusaTestSupport
 import Testing
 
 @testable import Ingester
@@ -92,5 +94,64 @@ import Testing
             #expect(scanner?.bitPattern == expected?.bitPattern || (sample == "1e400"), "\(sample)")
             scanner = nil
         }
+    }
+
+    /// `FundingRoundLine` writes a funding round without a `FundingRound`: when it takes a line, the message must be
+    /// the one the decoding path makes (key, value, every header), and it must never take an invalid line. Lines are
+    /// generated with plain, padded, non-ASCII, invalid and reordered fields.
+    @Test func fundingRoundLineWritesWhatTheDecodingPathWrites() throws {
+        var random = SeededGenerator(state: 5)
+        // Mostly the first (plain) values, so that many lines are valid: the others a quarter of the time.
+        func pick<T>(_ values: [T]) -> T {
+            values[Int(random.next() % UInt64(random.next() % 4 == 0 ? values.count : min(values.count, 2)))]
+        }
+        let names = ["Moonshot AI", "Zhipu", "01.AI", " Padded", "Padded ", "X-Y_z", "Émile", "\\t", "!!", "", "Zeta", "alpha"]
+        let amounts = ["3300000000", "1e9", "0", "1", "12345678.9", "1.2345678901234567e20", "-5", "-0", "0.1"]
+        let factory = MessageFactory(topics: Topics(), kind: .fundingRounds, source: "file:///f.ndjson", sourceFile: "f")
+        var samples = Self.fundingSamples
+        for _ in 0..<2000 {
+            func money() -> String {
+                #"{"amount":\#(pick(amounts)),"currency":"\#(pick(["USD", "CNY", "XYZ", "usd", "JPY"]))"}"#
+            }
+            var fields = [
+                #""company":"\#(pick(names))""#, #""country":"\#(pick(["CN", "US", "XX", "cn", "JP"]))""#,
+                #""valuation":\#(money())"#,
+                #""investors":[\#((0..<Int(random.next() % 4)).map { _ in "\"\(pick(names))\"" }.joined(separator: ","))]"#,
+                #""announced_on":"\#(pick(["2025-01-31", "2024-02-29", "2023-02-30", "2025-1-1"]))""#,
+            ]
+            if random.next() % 2 == 0 { fields.append(#""round":\#(pick(["null", "\"Series B\"", "\" B\"", "\"!!\""]))"#) }
+            if random.next() % 2 == 0 { fields.append(#""raised":\#(random.next() % 3 == 0 ? "null" : money())"#) }
+            if random.next() % 2 == 0 { fields.append(#""source":\#(pick(["null", "\"a/b\"", "\"é\""]))"#) }
+            if random.next() % 2 == 0 { fields.append(#""id":\#(pick(["null", "\"given-1\"", "\"  \"", "\"\""]))"#) }
+            fields.shuffle(using: &random)
+            samples.append("{" + fields.joined(separator: pick([",", ", ", " ,\t"])) + "}")
+        }
+        var scratch = FundingRoundLine.Scratch()
+        var taken = 0
+        for sample in samples {
+            var batch = ProducerBatch()
+            let writer = factory.recordWriter(time: "2025-01-31T00:00:00Z", in: &batch)
+            let appended = Array(sample.utf8).withUnsafeBufferPointer {
+                FundingRoundLine.append($0, scratch: &scratch, writer: writer, to: &batch)
+            }
+            let slow = Self.slow(.fundingRounds, sample)
+            guard appended else {
+                #expect(batch.isEmpty, "\(sample)")
+                continue
+            }
+            taken += 1
+            guard case .valid(let key, let value, let id) = slow else {
+                Issue.record("took an invalid line: \(sample) \(Self.describe(slow))")
+                continue
+            }
+            let expected = factory.record(key: key, value: value, id: id, time: "2025-01-31T00:00:00Z")
+            let message = try #require(batch.messages.first)
+            #expect(batch.count == 1)
+            #expect(message.key == expected.key, "\(sample)")
+            #expect(String(decoding: message.value ?? [], as: UTF8.self) == String(decoding: value, as: UTF8.self))
+            #expect(message.headers == expected.headers, "\(sample)")
+            #expect(message.topic == expected.topic)
+        }
+        #expect(taken > 300, "the generated lines include plain ones, which the line path must take")
     }
 }

@@ -1,4 +1,5 @@
 import KakusaEvents
+import KakusaTestSupport
 import Testing
 
 @Suite struct RecordIDTests {
@@ -123,5 +124,68 @@ import Testing
         #expect(
             AlertID.make(rule: "a", subject: "b", recordID: "c") != AlertID.make(rule: "a", subject: "b", recordID: "d")
         )
+    }
+
+    /// `CanonicalFields` writes the documented string without a String a field: the ids it gives must be those of
+    /// `RecordID.derive` over the `RecordID.canonical` strings, for the fast cases and every fallback.
+    @Test func fieldByFieldIDsAreTheIDsOfTheDocumentedCanonicalStrings() {
+        let texts = [
+            "Alibaba", "Tencent", "HongShan", " Tencent", "HongShan ", "\tIDG", "Ｓｅｑｕｏｉａ", "Cafe\u{301}", "Café", "",
+            " ", "a b", "alpha", "Alpha", "ZhenFund", "ß", "月之暗面", "Series B",
+        ]
+        let numbers: [Double] = [
+            0, -0.0, 1, -5, 3.3e9, 999_999_999_999_999, 1e15, 1.5e21, 0.1, -16.97, 1e-7, 12_345.678, .infinity, .nan,
+        ]
+        var random = SeededGenerator(state: 2026)
+        func pick<T>(_ values: [T]) -> T { values[Int(random.next() % UInt64(values.count))] }
+        func maybe<T>(_ value: T) -> T? { random.next() % 4 == 0 ? nil : value }
+        for _ in 0..<3000 {
+            let round = FundingRound(
+                company: pick(texts) + pick(["", " AI", "-2", "  "]), country: pick(["CN", " cn", "US", ""]),
+                round: maybe(pick(texts)), valuation: Money(amount: pick(numbers), currency: pick(["USD", " cny", "€"])),
+                raised: maybe(Money(amount: pick(numbers), currency: "USD")),
+                investors: (0..<Int(random.next() % 5)).map { _ in pick(texts) }, announcedOn: pick(texts))
+            let expected = RecordID.derive(
+                type: "funding-round.v1",
+                fields: [
+                    "company": Slug.make(round.company), "country": RecordID.canonical(round.country),
+                    "round": RecordID.canonical(round.round), "valuation": RecordID.canonical(round.valuation),
+                    "raised": RecordID.canonical(round.raised),
+                    "investors": RecordID.canonical(round.investors, sorted: true),
+                    "announced_on": RecordID.canonical(round.announcedOn),
+                ])
+            #expect(round.derivedID == expected, "\(round)")
+
+            let move = StockMove(
+                symbol: pick(["nvda", " TSM ", "ﬁ"]), kind: pick([.stock, .index]), at: pick(texts),
+                changePct: pick(numbers), close: maybe(pick(numbers)),
+                marketCapChange: maybe(Money(amount: pick(numbers), currency: pick(texts))))
+            #expect(
+                move.derivedID
+                    == RecordID.derive(
+                        type: "stock-move.v1",
+                        fields: [
+                            "symbol": RecordID.canonical(move.symbol).uppercased(),
+                            "kind": RecordID.canonical(move.kind.rawValue), "at": RecordID.canonical(move.at),
+                            "change_pct": RecordID.canonical(move.changePct), "close": RecordID.canonical(move.close),
+                            "market_cap_change": RecordID.canonical(move.marketCapChange),
+                        ]), "\(move)")
+
+            let count = PaperCount(
+                institution: pick(texts) + "x", country: pick(["CN", " us"]), year: 2024,
+                authors: Int(random.next() % 3000) - 5, rank: maybe(Int(random.next() % 20)))
+            #expect(
+                count.derivedID
+                    == RecordID.derive(
+                        type: "paper-count.v1",
+                        fields: [
+                            "institution": Slug.make(count.institution), "country": RecordID.canonical(count.country),
+                            "year": RecordID.canonical(count.year), "authors": RecordID.canonical(count.authors),
+                            "rank": RecordID.canonical(count.rank),
+                        ]), "\(count)")
+        }
+        #expect(
+            ValuationChange.makeID(fundingRoundID: " f1 ")
+                == RecordID.derive(type: "valuation-change.v1", fields: ["funding_round_id": "f1"]))
     }
 }
