@@ -39,29 +39,27 @@ package struct ByteCursor {
     }
 
     @inline(__always)
+    package mutating func copy(_ source: UnsafeRawBufferPointer) {
+        precondition(end - next >= source.count, "ByteCursor: more bytes than the bound")
+        guard let base = source.baseAddress else { return }
+        UnsafeMutableRawPointer(next).copyMemory(from: base, byteCount: source.count)
+        next += source.count
+    }
+
+    @inline(__always)
     package mutating func raw(_ text: StaticString) {
         text.withUTF8Buffer { copy($0) }
     }
 
     /// A number as `JSONWriter.number(_: Double)` writes it.
     package mutating func number(_ value: Double) {
-        var writer = JSONWriter(capacity: 0)
-        var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         if value == value.rounded(.towardZero), abs(value) < 9_007_199_254_740_992, value != 0 || value.sign == .plus {
-            // Whole: its digits, written backwards into a small buffer (no allocation).
-            var rest = Int(value).magnitude
+            // Whole: its digits, without the writer's array.
             if value < 0 { byte(UInt8(ascii: "-")) }
-            withUnsafeMutableBytes(of: &digits) { buffer in
-                var start = buffer.count
-                repeat {
-                    start -= 1
-                    buffer[start] = UInt8(ascii: "0") + UInt8(rest % 10)
-                    rest /= 10
-                } while rest > 0
-                copy(UnsafeBufferPointer(rebasing: buffer.bindMemory(to: UInt8.self)[start...]))
-            }
+            JSONWriter.withDigits(of: Int(value).magnitude) { copy($0) }
             return
         }
+        var writer = JSONWriter(capacity: 32)
         writer.number(value)
         writer.bytes.withUnsafeBufferPointer { copy($0) }
     }

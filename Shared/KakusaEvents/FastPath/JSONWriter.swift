@@ -80,16 +80,22 @@ package struct JSONWriter {
             return
         }
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var rest = value.magnitude
+        Self.withDigits(of: value.magnitude) { bytes.append(contentsOf: $0) }
+    }
+
+    /// The decimal digits of `magnitude`, written backwards into a small buffer on the stack (no allocation).
+    @inline(__always)
+    package static func withDigits(of magnitude: UInt, _ body: (UnsafeRawBufferPointer) -> Void) {
+        var rest = magnitude
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for every Int's digits
         withUnsafeMutableBytes(of: &digits) { buffer in
-            var end = buffer.count
+            var start = buffer.count
             repeat {
-                end -= 1
-                buffer[end] = UInt8(ascii: "0") + UInt8(rest % 10)
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") + UInt8(rest % 10)
                 rest /= 10
             } while rest > 0
-            bytes.append(contentsOf: buffer[end...])
+            body(UnsafeRawBufferPointer(rebasing: buffer[start...]))
         }
     }
 
