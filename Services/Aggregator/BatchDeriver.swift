@@ -33,12 +33,18 @@ struct BatchDeriver: Sendable {
         var skipped = 0
         /// Per chunk of the parallel pass, its outputs and state records before they join the batch's.
         fileprivate var chunks: [(outputs: ProducerBatch, stateRecords: ProducerBatch)] = []
+        /// The passes' working arrays, a slot per input record, reused like the buffers: made afresh, the prepared
+        /// rounds were copied once more (joining the chunks) into new pages every batch.
+        fileprivate var prepared: [Prepared] = []
+        fileprivate var steps: [Step] = []
 
         /// Empties it, keeping the capacity of its buffers.
         mutating func removeAll() {
             outputs.removeAll(keepingCapacity: true)
             stateRecords.removeAll(keepingCapacity: true)
             offsetRecords.removeAll(keepingCapacity: true)
+            prepared.removeAll(keepingCapacity: true)
+            steps.removeAll(keepingCapacity: true)
             (derived, deadLetters, skipped) = (0, 0, 0)
         }
 
@@ -46,20 +52,23 @@ struct BatchDeriver: Sendable {
         var changelog: [ProducerMessage] { stateRecords.messages + offsetRecords.messages }
     }
 
-    /// A funding round after the first, parallel pass: decoded, checked, converted, with its slug.
-    private enum Prepared {
-        case round(FundingRound, slug: String, usd: Double, shard: Int)
+    /// A funding round after the first, parallel pass: decoded, checked, converted, with its id and slug.
+    fileprivate enum Prepared {
+        case round(FundingRound, id: String, slug: String, usd: Double, shard: Int)
         case rejected([ValidationIssue])
         /// Not a funding round, or one already applied.
         case none
     }
 
-    /// What the state made of a funding round, for the last, parallel pass to write.
-    private enum Step {
+    /// What the state made of a funding round, for the last, parallel pass: a few words, as that pass reads the
+    /// round itself from `prepared` and builds its entry and change there.
+    fileprivate enum Step {
         case none
         case deadLetter([ValidationIssue])
-        case newest(previous: ValuationChanges.Entry?, entry: ValuationChanges.Entry, slug: String)
-        case late(ValuationChanges.Entry, slug: String)
+        /// The newest round of its company: the previous USD valuation (nil for the first) and its entry's sequence.
+        case newest(previousUSD: Double?, sequence: Int)
+        /// An older round: its entry's sequence.
+        case late(sequence: Int)
     }
 
     /// Applies `batch` to `state` and returns what to write.
@@ -84,13 +93,17 @@ struct BatchDeriver: Sendable {
         // Records are read in place: a copy of each would retain its topic name, shared by every record, from both
         // cores at once.
         let isRound = batch.map { $0.topic == topics.fundingRounds }
-        let prepared = batch.withUnsafeBufferPointer { messages in
-            chunks.map { range in
-                range.map { isRound[$0] ? prepare(messages[$0].value ?? []) : .none }
-            }.flatMap { $0 }
+        result.prepared.append(contentsOf: repeatElement(.none, count: batch.count))
+        batch.withUnsafeBufferPointer { messages in
+            result.prepared.withUnsafeMutableBufferPointer { prepared in
+                chunks.forEach { _, range in  // each chunk fills its own slots
+                    for index in range where isRound[index] { prepared[index] = prepare(messages[index].value ?? []) }
+                }
+            }
         }
+        let prepared = result.prepared
 
-        var steps = [Step](repeating: .none, count: batch.count)
+        result.steps.append(contentsOf: repeatElement(.none, count: batch.count))
         var rounds: [(index: Int, shard: Int)] = []  // the funding rounds to apply, in input order
         rounds.reserveCapacity(batch.count)
         var yearsBefore: [Int: [CountryPaperTotals]] = [:]
@@ -109,8 +122,8 @@ struct BatchDeriver: Sendable {
             }
             if isRound[index] {  // applied and written below, on every core; the record itself is not copied
                 switch prepared[index] {
-                case .round(_, _, _, let shard): rounds.append((index, shard))
-                case .rejected(let issues): steps[index] = .deadLetter(issues)
+                case .round(_, _, _, _, let shard): rounds.append((index, shard))
+                case .rejected(let issues): result.steps[index] = .deadLetter(issues)
                 case .none: break
                 }
                 continue
@@ -161,7 +174,8 @@ struct BatchDeriver: Sendable {
             }
         }
         applied.end(state: &state)
-        apply(rounds, prepared: prepared, to: &state.valuations, steps: &steps)
+        apply(rounds, prepared: prepared, to: &state.valuations, steps: &result.steps)
+        let steps = result.steps
 
         // The funding rounds' records, chunk by chunk into the chunk's own (reused) buffers, then joined in order.
         while result.chunks.count < chunks.count { result.chunks.append((ProducerBatch(), ProducerBatch())) }
@@ -173,7 +187,7 @@ struct BatchDeriver: Sendable {
                         buffers[chunk].outputs.removeAll(keepingCapacity: true)
                         buffers[chunk].stateRecords.removeAll(keepingCapacity: true)
                         counts[chunk] = write(
-                            steps[range], of: messages, time: time, outputs: &buffers[chunk].outputs,
+                            steps[range], of: messages, prepared: prepared, time: time, outputs: &buffers[chunk].outputs,
                             stateRecords: &buffers[chunk].stateRecords)
                     }
                 }
@@ -226,10 +240,10 @@ struct BatchDeriver: Sendable {
                 cores.forEach { _, mine in
                     // Only the owner of a round reads it: a record's strings are never retained from two cores.
                     for (index, shard) in rounds where mine.contains(shard) {
-                        guard case .round(let round, let slug, let usd, _) = prepared[index] else { continue }
-                        switch shards[shard].insert(round, slug: slug, valuationUSD: usd) {
-                        case .newest(let previous, let entry): steps[index] = .newest(previous: previous, entry: entry, slug: slug)
-                        case .late(let entry): steps[index] = .late(entry, slug: slug)
+                        guard case .round(let round, let id, let slug, let usd, _) = prepared[index] else { continue }
+                        switch shards[shard].insert(round, id: id, slug: slug, valuationUSD: usd) {
+                        case .newest(let previousUSD, let sequence): steps[index] = .newest(previousUSD: previousUSD, sequence: sequence)
+                        case .late(let sequence): steps[index] = .late(sequence: sequence)
                         case .duplicate: break
                         }
                     }
@@ -257,36 +271,43 @@ struct BatchDeriver: Sendable {
             return .rejected([rates.missingRateIssue(field: "valuation.currency", currency: round.valuation.currency)])
         }
         let slug = Slugs.make(round.company)
-        return .round(round, slug: slug, usd: usd, shard: ValuationChanges.shard(of: slug))
+        return .round(round, id: round.effectiveID, slug: slug, usd: usd, shard: ValuationChanges.shard(of: slug))
     }
 
     /// The last pass over a chunk of funding rounds: the changes, dead letters and state records they give.
     private func write(
-        _ steps: ArraySlice<Step>, of batch: UnsafeBufferPointer<KafkaMessage>, time: String,
+        _ steps: ArraySlice<Step>, of batch: UnsafeBufferPointer<KafkaMessage>, prepared: [Prepared], time: String,
         outputs: inout ProducerBatch,
         stateRecords: inout ProducerBatch
     ) -> (derived: Int, deadLetters: Int) {
         var derived = 0
         var deadLetters = 0
         var key: [UInt8] = []
-        // This chunk's own bytes: bytes shared by the chunks would be retained from every core at once.
+        // This chunk's own bytes and names: bytes shared by the chunks would be retained from every core at once,
+        // and a topic name is made anew (an allocation) each time `topics` is asked.
         let topic = Array(topics.fundingRounds.utf8)
+        let changesTopic = topics.valuationChanges
+        let stateTopic = topics.aggregatorState
         let headers = CloudEventsHeaderTemplate(
             source: source, type: ValuationChange.eventType, time: time, in: &outputs)
         for index in steps.indices {
-            let written: (entry: ValuationChanges.Entry, slug: String)
-            switch steps[index] {
-            case .none:
-                continue
-            case .deadLetter(let issues):
+            if case .deadLetter(let issues) = steps[index] {
                 deadLetter(batch[index], issues, into: &outputs, count: &deadLetters)
                 outputs.addHeader(key: Self.inputHeaderKey) {
                     Self.writeInputPosition(topic, batch[index].partition, batch[index].offset, into: &$0)
                 }
                 continue
-            case .newest(let previous, let entry, let slug):
-                let change = ValuationChanges.change(from: previous, to: entry)
-                outputs.append(topic: topics.valuationChanges, key: slug.utf8) { buffer in
+            }
+            // The entry and change are built here, on this chunk's core, from the prepared round.
+            guard case .round(let round, let id, let slug, let usd, _) = prepared[index] else { continue }
+            let entry: ValuationChanges.Entry
+            switch steps[index] {
+            case .none, .deadLetter:
+                continue
+            case .newest(let previousUSD, let sequence):
+                entry = ValuationChanges.Entry(round, id: id, valuationUSD: usd, sequence: sequence)
+                let change = ValuationChanges.change(previousUSD: previousUSD, to: entry)
+                outputs.append(topic: changesTopic, key: slug.utf8) { buffer in
                     FastJSON.write(change, into: &buffer)
                     return true
                 }
@@ -295,13 +316,12 @@ struct BatchDeriver: Sendable {
                     Self.writeInputPosition(topic, batch[index].partition, batch[index].offset, into: &$0)
                 }
                 derived += 1
-                written = (entry, slug)
-            case .late(let entry, let slug):
-                written = (entry, slug)
+            case .late(let sequence):
+                entry = ValuationChanges.Entry(round, id: id, valuationUSD: usd, sequence: sequence)
             }
-            StateStore.writeKey(written.entry, slug: written.slug, into: &key)
-            stateRecords.append(topic: topics.aggregatorState, key: key) { buffer in
-                FastJSON.write(written.entry, into: &buffer)
+            StateStore.writeKey(entry, slug: slug, into: &key)
+            stateRecords.append(topic: stateTopic, key: key) { buffer in
+                FastJSON.write(entry, into: &buffer)
                 return true
             }
         }
@@ -405,3 +425,4 @@ struct BatchDeriver: Sendable {
             topic: topic, key: Array(record.key.utf8), value: (try? KakusaJSON.encode(record)) ?? [], headers: headers)
     }
 }
+

@@ -30,6 +30,28 @@ struct ValuationChanges: Sendable, Equatable {
             case sequence
         }
 
+        /// The history entry of `round`, whose id is `id`.
+        init(_ round: FundingRound, id: String, valuationUSD: Double, sequence: Int) {
+            self.init(
+                fundingRoundID: id, company: round.company, country: round.country, round: round.round,
+                announcedOn: round.announcedOn, valuation: round.valuation, valuationUSD: valuationUSD,
+                sequence: sequence)
+        }
+
+        init(
+            fundingRoundID: String, company: String, country: String, round: String?, announcedOn: String,
+            valuation: Money, valuationUSD: Double, sequence: Int
+        ) {
+            self.fundingRoundID = fundingRoundID
+            self.company = company
+            self.country = country
+            self.round = round
+            self.announcedOn = announcedOn
+            self.valuation = valuation
+            self.valuationUSD = valuationUSD
+            self.sequence = sequence
+        }
+
         /// The company slug.
         var slug: String { Slugs.make(company) }
 
@@ -48,11 +70,14 @@ struct ValuationChanges: Sendable, Equatable {
         case duplicate
     }
 
-    /// The same before the change is built: the aggregator builds changes (ids, JSON) in parallel, after the state.
+    /// The same before the change and the entry are built: the aggregator builds them (ids, JSON) in parallel, after
+    /// the state, from the round; a few words per round, not two copies of an entry.
     enum Insertion: Sendable, Equatable {
-        /// A newest round, and the newest before it (nil for the first round of a company).
-        case newest(previous: Entry?, entry: Entry)
-        case late(Entry)
+        /// A newest round: the USD valuation of the newest before it (nil for the first round of a company), and
+        /// the new entry's `sequence`.
+        case newest(previousUSD: Double?, sequence: Int)
+        /// An older round than the newest known, and its entry's `sequence`.
+        case late(sequence: Int)
         case duplicate
     }
 
@@ -87,11 +112,11 @@ struct ValuationChanges: Sendable, Equatable {
     struct Shard: Sendable, Equatable {
         fileprivate(set) var histories: [String: History] = [:]
 
-        /// Applies `round` to the history of `slug`, which must belong to this shard, without building the change.
-        mutating func insert(_ round: FundingRound, slug: String, valuationUSD: Double) -> Insertion {
-            let id = round.effectiveID
+        /// Applies `round`, whose id is `id`, to the history of `slug`, which must belong to this shard, without
+        /// building the change.
+        mutating func insert(_ round: FundingRound, id: String, slug: String, valuationUSD: Double) -> Insertion {
             // Mutated in place: a copy of the history per round was the costliest part of a long history.
-            return ValuationChanges.insert(round, id: id, valuationUSD: valuationUSD, to: &histories[slug, default: History()])
+            ValuationChanges.insert(round, id: id, valuationUSD: valuationUSD, to: &histories[slug, default: History()])
         }
     }
 
@@ -118,29 +143,29 @@ struct ValuationChanges: Sendable, Equatable {
 
     /// The same, for a caller that already has the company's slug.
     mutating func apply(_ round: FundingRound, slug: String, valuationUSD: Double) -> Outcome {
-        switch insert(round, slug: slug, valuationUSD: valuationUSD) {
-        case .newest(let previous, let entry): .change(Self.change(from: previous, to: entry), entry)
-        case .late(let entry): .late(entry)
-        case .duplicate: .duplicate
+        let id = round.effectiveID
+        switch shards[Self.shard(of: slug)].insert(round, id: id, slug: slug, valuationUSD: valuationUSD) {
+        case .newest(let previousUSD, let sequence):
+            let entry = Entry(round, id: id, valuationUSD: valuationUSD, sequence: sequence)
+            return .change(Self.change(previousUSD: previousUSD, to: entry), entry)
+        case .late(let sequence):
+            return .late(Entry(round, id: id, valuationUSD: valuationUSD, sequence: sequence))
+        case .duplicate:
+            return .duplicate
         }
-    }
-
-    /// Applies `round` to the history of `slug` without building the change.
-    mutating func insert(_ round: FundingRound, slug: String, valuationUSD: Double) -> Insertion {
-        shards[Self.shard(of: slug)].insert(round, slug: slug, valuationUSD: valuationUSD)
     }
 
     fileprivate static func insert(
         _ round: FundingRound, id: String, valuationUSD: Double, to history: inout History
     ) -> Insertion {
-        let entry = Entry(
-            fundingRoundID: id, company: round.company, country: round.country, round: round.round,
-            announcedOn: round.announcedOn, valuation: round.valuation, valuationUSD: valuationUSD,
-            sequence: history.entries.count)
-        let newest = history.entries.last
-        guard history.insert(entry) else { return .duplicate }
-        if let newest, entry.announcedOn < newest.announcedOn { return .late(entry) }
-        return .newest(previous: newest, entry: entry)
+        let sequence = history.entries.count
+        let newestDay = history.entries.last?.announcedOn
+        let previousUSD = history.entries.last?.valuationUSD
+        guard history.insert(Entry(round, id: id, valuationUSD: valuationUSD, sequence: sequence)) else {
+            return .duplicate
+        }
+        if let newestDay, round.announcedOn < newestDay { return .late(sequence: sequence) }
+        return .newest(previousUSD: previousUSD, sequence: sequence)
     }
 
     /// Puts back an entry read from the changelog (any order; a known id is replaced).
@@ -156,15 +181,16 @@ struct ValuationChanges: Sendable, Equatable {
         shards[Self.shard(of: slug)].histories[slug]?.entries
     }
 
-    /// The change from `previous` (nil for the first round) to `current`, in USD, `change_pct` to two decimals.
-    static func change(from previous: Entry?, to current: Entry) -> ValuationChange {
+    /// The change from a valuation of `previousUSD` dollars (nil for the first round) to `current`, in USD,
+    /// `change_pct` to two decimals.
+    static func change(previousUSD: Double?, to current: Entry) -> ValuationChange {
         var changePct: Double?
-        if let previous, previous.valuationUSD > 0 {
-            changePct = rounded((current.valuationUSD - previous.valuationUSD) / previous.valuationUSD * 100, places: 2)
+        if let previousUSD, previousUSD > 0 {
+            changePct = rounded((current.valuationUSD - previousUSD) / previousUSD * 100, places: 2)
         }
         return ValuationChange(
             company: current.company, country: current.country, round: current.round,
-            announcedOn: current.announcedOn, previous: previous.map { .usd($0.valuationUSD) },
+            announcedOn: current.announcedOn, previous: previousUSD.map { .usd($0) },
             current: .usd(current.valuationUSD), changePct: changePct, fundingRoundID: current.fundingRoundID)
     }
 }

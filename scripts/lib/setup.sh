@@ -1,6 +1,6 @@
 # Shared by scripts/*: installs what Kakusa needs when it is missing. Source it; it defines functions only.
 
-# Debian packages: librdkafka (headers, pkg-config file, mock cluster), jemalloc (the ingester's allocator), kcat,
+# Debian packages: librdkafka (headers, pkg-config file, mock cluster), jemalloc (the ingester's and the aggregator's allocator), kcat,
 # docker-compose (to check compose.yaml).
 kakusa_install_system_packages() {
     local missing=()

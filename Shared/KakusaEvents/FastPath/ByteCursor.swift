@@ -51,7 +51,11 @@ package struct ByteCursor {
         text.withUTF8Buffer { copy($0) }
     }
 
-    /// A number as `JSONWriter.number(_: Double)` writes it.
+    /// The most bytes ``number(_:)`` writes.
+    package static let numberBound = 32
+
+    /// A number as `JSONEncoder` writes a `Double`: a whole number below 2^53 as its digits, any other as its
+    /// `description` without a trailing `.0`; at most ``numberBound`` bytes.
     package mutating func number(_ value: Double) {
         if value == value.rounded(.towardZero), abs(value) < 9_007_199_254_740_992, value != 0 || value.sign == .plus {
             // Whole: its digits, without the writer's array.
@@ -59,8 +63,70 @@ package struct ByteCursor {
             JSONWriter.withDigits(of: Int(value).magnitude) { copy($0) }
             return
         }
-        var writer = JSONWriter(capacity: 32)
-        writer.number(value)
-        writer.bytes.withUnsafeBufferPointer { copy($0) }
+        var text = value.description  // up to 15 bytes it is stored inline: no allocation
+        text.withUTF8 { utf8 in
+            let whole = utf8.count > 2 && utf8[utf8.count - 2] == UInt8(ascii: ".") && utf8[utf8.count - 1] == UInt8(ascii: "0")
+            copy(whole ? UnsafeBufferPointer(rebasing: utf8.dropLast(2)) : utf8)
+        }
+    }
+
+    /// An integer's digits, `-` first if negative: at most ``numberBound`` bytes.
+    package mutating func number(_ value: Int) {
+        if value < 0 { byte(UInt8(ascii: "-")) }
+        JSONWriter.withDigits(of: value.magnitude) { copy($0) }
+    }
+
+    /// The most bytes ``string(_:)`` writes for `value`: every byte escaped as `\u00XX`, and the quotes.
+    package static func stringBound(_ value: String) -> Int { value.utf8.count * 6 + 2 }
+
+    /// A string as `JSONEncoder` writes it with `.withoutEscapingSlashes`: at most
+    /// ``stringBound(_:)`` bytes.
+    package mutating func string(_ value: String) {
+        byte(UInt8(ascii: "\""))
+        var value = value  // a native string's bytes are read in place
+        value.withUTF8 { utf8 in
+            guard utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+                copy(utf8)
+                return
+            }
+            for byte in utf8 { escaped(byte) }
+        }
+        byte(UInt8(ascii: "\""))
+    }
+
+    private mutating func escaped(_ byte: UInt8) {
+        switch byte {
+        case UInt8(ascii: "\""): raw("\\\"")
+        case UInt8(ascii: "\\"): raw("\\\\")
+        case 0x08: raw("\\b")
+        case 0x0C: raw("\\f")
+        case 0x0A: raw("\\n")
+        case 0x0D: raw("\\r")
+        case 0x09: raw("\\t")
+        case 0..<0x20:
+            let hex: StaticString = "0123456789abcdef"
+            raw("\\u00")
+            hex.withUTF8Buffer { digits in
+                self.byte(digits[Int(byte >> 4)])
+                self.byte(digits[Int(byte & 0xF)])
+            }
+        default: self.byte(byte)
+        }
+    }
+
+    package mutating func optionalString(_ value: String?) {
+        if let value { string(value) } else { raw("null") }
+    }
+
+    /// The most bytes ``money(_:)`` writes for `money`.
+    package static func moneyBound(_ money: Money) -> Int { 24 + numberBound + stringBound(money.currency) }
+
+    /// `{"amount":…,"currency":…}`, as `JSONEncoder` writes a `Money`: at most ``moneyBound(_:)`` bytes.
+    package mutating func money(_ money: Money) {
+        raw("{\"amount\":")
+        number(money.amount)
+        raw(",\"currency\":")
+        string(money.currency)
+        raw("}")
     }
 }

@@ -18,60 +18,18 @@ package struct JSONWriter {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
-    /// A string as `JSONEncoder` writes it with `.withoutEscapingSlashes`.
+    /// A string as `JSONEncoder` writes it with `.withoutEscapingSlashes` (``ByteCursor/string(_:)``).
     package mutating func string(_ value: String) {
-        bytes.append(UInt8(ascii: "\""))
-        // Contiguous UTF-8 (native strings are): one scan and one copy, no per-byte iterator.
-        let plain = value.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
-            guard !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
-                return false
-            }
-            bytes.append(contentsOf: utf8)
-            return true
-        }
-        if plain == true {
-            bytes.append(UInt8(ascii: "\""))
-            return
-        }
-        if plain == nil, !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            bytes.append(contentsOf: value.utf8)
-            bytes.append(UInt8(ascii: "\""))
-            return
-        }
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): raw("\\\"")
-            case UInt8(ascii: "\\"): raw("\\\\")
-            case 0x08: raw("\\b")
-            case 0x0C: raw("\\f")
-            case 0x0A: raw("\\n")
-            case 0x0D: raw("\\r")
-            case 0x09: raw("\\t")
-            case 0..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                raw("\\u00")
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 0xF)])
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
+        ByteCursor.append(to: &bytes, bound: ByteCursor.stringBound(value)) { $0.string(value) }
     }
 
     package mutating func optionalString(_ value: String?) {
         if let value { string(value) } else { raw("null") }
     }
 
-    /// A number as `JSONEncoder` writes a `Double`: its description, without a trailing `.0`.
+    /// A number as `JSONEncoder` writes a `Double` (``ByteCursor/number(_:)``).
     package mutating func number(_ value: Double) {
-        // A whole number below 2^53 is its digits in `description` (then ".0", left out here); -0 is not.
-        if value == value.rounded(.towardZero), abs(value) < 9_007_199_254_740_992, value != 0 || value.sign == .plus {
-            number(Int(value))
-            return
-        }
-        var text = value.description
-        if text.hasSuffix(".0") { text.removeLast(2) }
-        bytes.append(contentsOf: text.utf8)
+        ByteCursor.append(to: &bytes, bound: ByteCursor.numberBound) { $0.number(value) }
     }
 
     package mutating func number(_ value: Int) {
@@ -100,10 +58,6 @@ package struct JSONWriter {
     }
 
     package mutating func money(_ money: Money) {
-        raw("{\"amount\":")
-        number(money.amount)
-        raw(",\"currency\":")
-        string(money.currency)
-        raw("}")
+        ByteCursor.append(to: &bytes, bound: ByteCursor.moneyBound(money)) { $0.money(money) }
     }
 }
