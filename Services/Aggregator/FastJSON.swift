@@ -40,7 +40,7 @@ enum FastJSON {
         ByteCursor.append(to: &bytes, bound: bound) { w in write(entry, with: &w) }
     }
 
-    /// More than the keys and punctuation of either record take (111 and 115 bytes).
+    /// More than the keys and punctuation of either record take (111 and 110 bytes).
     private static let keysBound = 128
 
     private static func write(_ change: ValuationChange, with w: inout ByteCursor) {

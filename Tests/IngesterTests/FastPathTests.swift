@@ -154,4 +154,28 @@ import Testing
         }
         #expect(taken > 300, "the generated lines include plain ones, which the line path must take")
     }
+
+    /// The line path sorts investors for the id by insertion: a long list (a 1 MiB line holds ~100k names) would
+    /// take minutes there, so it is left to the decoding path, which gives the same record.
+    @Test func aLongInvestorListGoesTheDecodingPath() throws {
+        let factory = MessageFactory(topics: Topics(), kind: .fundingRounds, source: "file:///f.ndjson", sourceFile: "f")
+        func line(investors count: Int) -> String {
+            let names = (0..<count).reversed().map { "\"Investor \($0)\"" }.joined(separator: ",")
+            return #"{"company":"Zhipu","country":"CN","valuation":{"amount":1,"currency":"USD"},"investors":["#
+                + names + #"],"announced_on":"2025-01-31"}"#
+        }
+        var scratch = FundingRoundLine.Scratch()
+        for (count, taken) in [(FundingRoundLine.maxInvestors, true), (FundingRoundLine.maxInvestors + 1, false), (5000, false)] {
+            var batch = ProducerBatch()
+            let writer = factory.recordWriter(time: "2025-01-31T00:00:00Z", in: &batch)
+            let appended = Array(line(investors: count).utf8).withUnsafeBufferPointer {
+                FundingRoundLine.append($0, scratch: &scratch, writer: writer, to: &batch)
+            }
+            #expect(appended == taken, "\(count) investors")
+            guard case .valid = Self.slow(.fundingRounds, line(investors: count)) else {
+                Issue.record("\(count) investors: the decoding path refused a valid round")
+                continue
+            }
+        }
+    }
 }

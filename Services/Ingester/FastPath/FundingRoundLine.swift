@@ -140,8 +140,12 @@ struct FundingRoundLine {
         else { return false }
         if let round, !isName(round) { return false }
         if let raised, !isAmount(raised) { return false }
-        return investors.allSatisfy(isName)
+        // A long list goes the decoding path (n log n there): the id's insertion sort below is for a handful.
+        return investors.count <= Self.maxInvestors && investors.allSatisfy(isName)
     }
+
+    /// The most investors a line may list to be taken here, as `CanonicalFields.list` sorts lists in place.
+    static let maxInvestors = 32
 
     /// Sets `scratch.id` to the effective id: the given one when it has a non-blank byte, else the derived one (the
     /// canonical fields of `FundingRound.derivedID`, which the validity checks made the bytes as they are).
