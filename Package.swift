@@ -107,7 +107,7 @@ let package = Package(
             swiftSettings: swiftSettings,
             // jemalloc, as the ingester: with the batch's allocations cut, glibc's malloc and free (librdkafka's
             // per message and header, the consumer's per record) were ~40% of the CPU outside the derivation.
-            // Measured: 4-8% off `scripts/bench aggregate` in three paired runs.
+            // Measured: 1-8% less time in `scripts/bench aggregate`'s setup without the peer, three paired runs.
             linkerSettings: [.linkedLibrary("jemalloc")]
         ),
         .executableTarget(

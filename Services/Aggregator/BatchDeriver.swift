@@ -425,4 +425,3 @@ struct BatchDeriver: Sendable {
             topic: topic, key: Array(record.key.utf8), value: (try? KakusaJSON.encode(record)) ?? [], headers: headers)
     }
 }
-

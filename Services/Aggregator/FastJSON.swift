@@ -19,7 +19,7 @@ enum FastJSON {
     }
 
     /// Appends `KakusaJSON.encode(change)` to `bytes`, through a `ByteCursor`: one capacity check a record, not
-    /// one a piece (the pieces' appends had been a tenth of the aggregator's derivation).
+    /// one a piece (the pieces' appends had been about a tenth of the derivation's last pass).
     static func write(_ change: ValuationChange, into bytes: inout [UInt8]) {
         let bound =
             keysBound + ByteCursor.numberBound + ByteCursor.stringBound(change.announcedOn)

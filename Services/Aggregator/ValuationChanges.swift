@@ -30,28 +30,6 @@ struct ValuationChanges: Sendable, Equatable {
             case sequence
         }
 
-        /// The history entry of `round`, whose id is `id`.
-        init(_ round: FundingRound, id: String, valuationUSD: Double, sequence: Int) {
-            self.init(
-                fundingRoundID: id, company: round.company, country: round.country, round: round.round,
-                announcedOn: round.announcedOn, valuation: round.valuation, valuationUSD: valuationUSD,
-                sequence: sequence)
-        }
-
-        init(
-            fundingRoundID: String, company: String, country: String, round: String?, announcedOn: String,
-            valuation: Money, valuationUSD: Double, sequence: Int
-        ) {
-            self.fundingRoundID = fundingRoundID
-            self.company = company
-            self.country = country
-            self.round = round
-            self.announcedOn = announcedOn
-            self.valuation = valuation
-            self.valuationUSD = valuationUSD
-            self.sequence = sequence
-        }
-
         /// The company slug.
         var slug: String { Slugs.make(company) }
 
@@ -192,5 +170,15 @@ struct ValuationChanges: Sendable, Equatable {
             company: current.company, country: current.country, round: current.round,
             announcedOn: current.announcedOn, previous: previousUSD.map { .usd($0) },
             current: .usd(current.valuationUSD), changePct: changePct, fundingRoundID: current.fundingRoundID)
+    }
+}
+
+extension ValuationChanges.Entry {
+    /// The history entry of `round`, whose id is `id` (in an extension: the memberwise initializer stays).
+    init(_ round: FundingRound, id: String, valuationUSD: Double, sequence: Int) {
+        self.init(
+            fundingRoundID: id, company: round.company, country: round.country, round: round.round,
+            announcedOn: round.announcedOn, valuation: round.valuation, valuationUSD: valuationUSD,
+            sequence: sequence)
     }
 }

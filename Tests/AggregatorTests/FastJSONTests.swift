@@ -26,6 +26,23 @@ import Testing
         }
     }
 
+    /// Records are written into room counted beforehand (`ByteCursor` traps past it): strings of nothing but bytes
+    /// to escape, long enough that no slack elsewhere in the record absorbs a short count.
+    @Test func stringsOfNothingButEscapesFitTheirRoom() throws {
+        let escapes = String(repeating: "\u{1}\"\\\n", count: 50)
+        let change = ValuationChange(
+            company: escapes, country: escapes, round: escapes, announcedOn: escapes, previous: .usd(1.5),
+            current: Money(amount: -1.2345678901234567e-300, currency: escapes), changePct: -0.0, fundingRoundID: escapes)
+        #expect(FastJSON.encode(change) == (try KakusaJSON.encode(change)))
+        let entry = ValuationChanges.Entry(
+            fundingRoundID: escapes, company: escapes, country: escapes, round: escapes, announcedOn: escapes,
+            valuation: Money(amount: 1e300, currency: escapes), valuationUSD: -5e-324, sequence: .min)
+        #expect(FastJSON.encode(entry) == (try KakusaJSON.encode(entry)))
+        var writer = JSONWriter()
+        writer.string(escapes)
+        #expect(writer.bytes == (try KakusaJSON.encode([escapes])).dropFirst().dropLast())
+    }
+
     @Test func plainFundingRoundsDecodeAsKakusaJSONDecodesThem() throws {
         var rounds = SeedRecords.fundingRounds
         rounds[0].raised = Money(amount: 1.5e8, currency: "USD")

@@ -58,9 +58,7 @@ package struct ByteCursor {
     /// `description` without a trailing `.0`; at most ``numberBound`` bytes.
     package mutating func number(_ value: Double) {
         if value == value.rounded(.towardZero), abs(value) < 9_007_199_254_740_992, value != 0 || value.sign == .plus {
-            // Whole: its digits, without the writer's array.
-            if value < 0 { byte(UInt8(ascii: "-")) }
-            JSONWriter.withDigits(of: Int(value).magnitude) { copy($0) }
+            number(Int(value))  // whole: its digits
             return
         }
         var text = value.description  // up to 15 bytes it is stored inline: no allocation
@@ -73,11 +71,35 @@ package struct ByteCursor {
     /// An integer's digits, `-` first if negative: at most ``numberBound`` bytes.
     package mutating func number(_ value: Int) {
         if value < 0 { byte(UInt8(ascii: "-")) }
-        JSONWriter.withDigits(of: value.magnitude) { copy($0) }
+        Self.withDigits(of: value.magnitude) { copy($0) }
     }
 
-    /// The most bytes ``string(_:)`` writes for `value`: every byte escaped as `\u00XX`, and the quotes.
-    package static func stringBound(_ value: String) -> Int { value.utf8.count * 6 + 2 }
+    /// The decimal digits of `magnitude`, written backwards into a small buffer on the stack (no allocation).
+    @inline(__always)
+    private static func withDigits(of magnitude: UInt, _ body: (UnsafeRawBufferPointer) -> Void) {
+        var rest = magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for every Int's digits
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var start = buffer.count
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            body(UnsafeRawBufferPointer(rebasing: buffer[start...]))
+        }
+    }
+
+    /// The most bytes ``string(_:)`` writes for `value`: its bytes and quotes, and five more for each byte it may
+    /// escape (`\u00XX`). Counted, not six times the length: the room is zero-filled first, and a long plain
+    /// string (a source URL, a 1 MiB field) would have reserved six times its size.
+    package static func stringBound(_ value: String) -> Int {
+        var escaped = 0
+        for byte in value.utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            escaped += 1
+        }
+        return value.utf8.count + 2 + 5 * escaped
+    }
 
     /// A string as `JSONEncoder` writes it with `.withoutEscapingSlashes`: at most
     /// ``stringBound(_:)`` bytes.

@@ -33,28 +33,7 @@ package struct JSONWriter {
     }
 
     package mutating func number(_ value: Int) {
-        guard value != .min else {
-            bytes.append(contentsOf: String(value).utf8)
-            return
-        }
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        Self.withDigits(of: value.magnitude) { bytes.append(contentsOf: $0) }
-    }
-
-    /// The decimal digits of `magnitude`, written backwards into a small buffer on the stack (no allocation).
-    @inline(__always)
-    package static func withDigits(of magnitude: UInt, _ body: (UnsafeRawBufferPointer) -> Void) {
-        var rest = magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for every Int's digits
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            var start = buffer.count
-            repeat {
-                start -= 1
-                buffer[start] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            } while rest > 0
-            body(UnsafeRawBufferPointer(rebasing: buffer[start...]))
-        }
+        ByteCursor.append(to: &bytes, bound: ByteCursor.numberBound) { $0.number(value) }
     }
 
     package mutating func money(_ money: Money) {
