@@ -92,7 +92,10 @@ struct BatchDeriver: Sendable {
         let chunks = ParallelChunks(count: batch.count, parallelism: parallelism)
         // Records are read in place: a copy of each would retain its topic name, shared by every record, from both
         // cores at once.
-        let isRound = batch.map { $0.topic == topics.fundingRounds }
+        let roundsTopic = topics.fundingRounds
+        let isRound = batch.withUnsafeBufferPointer { messages in
+            messages.indices.map { messages[$0].topic == roundsTopic }
+        }
         result.prepared.append(contentsOf: repeatElement(.none, count: batch.count))
         batch.withUnsafeBufferPointer { messages in
             result.prepared.withUnsafeMutableBufferPointer { prepared in
@@ -115,62 +118,65 @@ struct BatchDeriver: Sendable {
         var yearInputs: [Int: KafkaHeader] = [:]
         var dayInputs: [String: KafkaHeader] = [:]
 
-        for index in batch.indices {
-            if applied.isApplied(batch[index].topic, batch[index].partition, batch[index].offset, state: &state) {
-                result.skipped += 1
-                continue
-            }
-            if isRound[index] {  // applied and written below, on every core; the record itself is not copied
-                switch prepared[index] {
-                case .round(_, _, _, _, let shard): rounds.append((index, shard))
-                case .rejected(let issues): result.steps[index] = .deadLetter(issues)
-                case .none: break
+        // Read in place: a copy of a record retains its buffers.
+        batch.withUnsafeBufferPointer { batch in
+            for index in batch.indices {
+                if applied.isApplied(batch[index].topic, batch[index].partition, batch[index].offset, state: &state) {
+                    result.skipped += 1
+                    continue
                 }
-                continue
-            }
-            let message = batch[index]
-            let outputsBefore = result.outputs.count
-            let bytes = message.value ?? []
-            switch message.topic {
-            case topics.paperCounts:
-                if let count = decode(PaperCount.self, message, into: &result.outputs, deadLetters: &result.deadLetters) {
-                    result.outputs.append(
-                        topic: topics.paperCountsByYear, key: String(count.year).utf8, value: bytes, headers: message.headers)
+                if isRound[index] {  // applied and written below, on every core; the record itself is not copied
+                    switch prepared[index] {
+                    case .round(_, _, _, _, let shard): rounds.append((index, shard))
+                    case .rejected(let issues): result.steps[index] = .deadLetter(issues)
+                    case .none: break
+                    }
+                    continue
                 }
-            case topics.stockMoves:
-                if let move = decode(StockMove.self, message, into: &result.outputs, deadLetters: &result.deadLetters) {
-                    if let cap = move.marketCapChange, rates.usd(cap) == nil {
-                        deadLetter(
-                            message, [rates.missingRateIssue(field: "market_cap_change.currency", currency: cap.currency)],
-                            into: &result.outputs, count: &result.deadLetters)
-                    } else {
+                let message = batch[index]
+                let outputsBefore = result.outputs.count
+                let bytes = message.value ?? []
+                switch message.topic {
+                case topics.paperCounts:
+                    if let count = decode(PaperCount.self, message, into: &result.outputs, deadLetters: &result.deadLetters) {
                         result.outputs.append(
-                            topic: topics.stockMovesByDate, key: move.day.utf8, value: bytes, headers: message.headers)
+                            topic: topics.paperCountsByYear, key: String(count.year).utf8, value: bytes, headers: message.headers)
                     }
-                }
-            case topics.paperCountsByYear:
-                if let count = decode(PaperCount.self, message, into: &result.outputs, deadLetters: &result.deadLetters) {
-                    if yearsBefore[count.year] == nil { yearsBefore[count.year] = state.papers.totals(year: count.year) }
-                    yearInputs[count.year] = Self.inputHeader(message)
-                    if let entry = state.papers.apply(count) {
-                        changelog[StateStore.key(entry)] = try? KakusaJSON.encode(entry)
+                case topics.stockMoves:
+                    if let move = decode(StockMove.self, message, into: &result.outputs, deadLetters: &result.deadLetters) {
+                        if let cap = move.marketCapChange, rates.usd(cap) == nil {
+                            deadLetter(
+                                message, [rates.missingRateIssue(field: "market_cap_change.currency", currency: cap.currency)],
+                                into: &result.outputs, count: &result.deadLetters)
+                        } else {
+                            result.outputs.append(
+                                topic: topics.stockMovesByDate, key: move.day.utf8, value: bytes, headers: message.headers)
+                        }
                     }
-                }
-            case topics.stockMovesByDate:
-                if let move = decode(StockMove.self, message, into: &result.outputs, deadLetters: &result.deadLetters) {
-                    let usd = move.marketCapChange.flatMap { rates.usd($0) }
-                    if daysBefore[move.day] == nil { daysBefore[move.day] = .some(state.markets.day(move.day)) }
-                    dayInputs[move.day] = Self.inputHeader(message)
-                    if let entry = state.markets.apply(move, marketCapChangeUSD: usd) {
-                        changelog[StateStore.key(entry)] = try? KakusaJSON.encode(entry)
+                case topics.paperCountsByYear:
+                    if let count = decode(PaperCount.self, message, into: &result.outputs, deadLetters: &result.deadLetters) {
+                        if yearsBefore[count.year] == nil { yearsBefore[count.year] = state.papers.totals(year: count.year) }
+                        yearInputs[count.year] = Self.inputHeader(message)
+                        if let entry = state.papers.apply(count) {
+                            changelog[StateStore.key(entry)] = try? KakusaJSON.encode(entry)
+                        }
                     }
+                case topics.stockMovesByDate:
+                    if let move = decode(StockMove.self, message, into: &result.outputs, deadLetters: &result.deadLetters) {
+                        let usd = move.marketCapChange.flatMap { rates.usd($0) }
+                        if daysBefore[move.day] == nil { daysBefore[move.day] = .some(state.markets.day(move.day)) }
+                        dayInputs[move.day] = Self.inputHeader(message)
+                        if let entry = state.markets.apply(move, marketCapChangeUSD: usd) {
+                            changelog[StateStore.key(entry)] = try? KakusaJSON.encode(entry)
+                        }
+                    }
+                default:
+                    break
                 }
-            default:
-                break
-            }
-            // Every input gives at most one output here (totals and days come below): the header goes on the last.
-            if result.outputs.count > outputsBefore {
-                result.outputs.addHeader(key: Self.inputHeaderKey) { Self.writeInputPosition(message, into: &$0) }
+                // Every input gives at most one output here (totals and days come below): the header goes on the last.
+                if result.outputs.count > outputsBefore {
+                    result.outputs.addHeader(key: Self.inputHeaderKey) { Self.writeInputPosition(message, into: &$0) }
+                }
             }
         }
         applied.end(state: &state)
@@ -178,14 +184,20 @@ struct BatchDeriver: Sendable {
         let steps = result.steps
 
         // The funding rounds' records, chunk by chunk into the chunk's own (reused) buffers, then joined in order.
+        // The first chunk writes on at the end of the batch's own buffers (lent to it), so only the others' bytes
+        // are copied in the join.
         while result.chunks.count < chunks.count { result.chunks.append((ProducerBatch(), ProducerBatch())) }
+        for chunk in 0..<chunks.count {
+            result.chunks[chunk].outputs.removeAll(keepingCapacity: true)
+            result.chunks[chunk].stateRecords.removeAll(keepingCapacity: true)
+        }
+        swap(&result.outputs, &result.chunks[0].outputs)
+        swap(&result.stateRecords, &result.chunks[0].stateRecords)
         var counts = [(derived: Int, deadLetters: Int)](repeating: (0, 0), count: chunks.count)
         result.chunks.withUnsafeMutableBufferPointer { buffers in
             counts.withUnsafeMutableBufferPointer { counts in
                 batch.withUnsafeBufferPointer { messages in
                     chunks.forEach { chunk, range in
-                        buffers[chunk].outputs.removeAll(keepingCapacity: true)
-                        buffers[chunk].stateRecords.removeAll(keepingCapacity: true)
                         counts[chunk] = write(
                             steps[range], of: messages, prepared: prepared, time: time, outputs: &buffers[chunk].outputs,
                             stateRecords: &buffers[chunk].stateRecords)
@@ -193,9 +205,13 @@ struct BatchDeriver: Sendable {
                 }
             }
         }
+        swap(&result.outputs, &result.chunks[0].outputs)
+        swap(&result.stateRecords, &result.chunks[0].stateRecords)
         for (chunk, count) in zip(result.chunks.indices, counts) {
-            result.outputs.append(contentsOf: result.chunks[chunk].outputs)
-            result.stateRecords.append(contentsOf: result.chunks[chunk].stateRecords)
+            if chunk > 0 {
+                result.outputs.append(contentsOf: result.chunks[chunk].outputs)
+                result.stateRecords.append(contentsOf: result.chunks[chunk].stateRecords)
+            }
             result.derived += count.derived
             result.deadLetters += count.deadLetters
         }
@@ -290,6 +306,10 @@ struct BatchDeriver: Sendable {
         let stateTopic = topics.aggregatorState
         let headers = CloudEventsHeaderTemplate(
             source: source, type: ValuationChange.eventType, time: time, in: &outputs)
+        // A change's id, as 32 hex digits in a buffer of the chunk's: no String an id.
+        var idFields = CanonicalFields(type: "")
+        var id: [UInt8] = []
+        id.reserveCapacity(32)
         for index in steps.indices {
             if case .deadLetter(let issues) = steps[index] {
                 deadLetter(batch[index], issues, into: &outputs, count: &deadLetters)
@@ -299,25 +319,27 @@ struct BatchDeriver: Sendable {
                 continue
             }
             // The entry and change are built here, on this chunk's core, from the prepared round.
-            guard case .round(let round, let id, let slug, let usd, _) = prepared[index] else { continue }
+            guard case .round(let round, let roundID, let slug, let usd, _) = prepared[index] else { continue }
             let entry: ValuationChanges.Entry
             switch steps[index] {
             case .none, .deadLetter:
                 continue
             case .newest(let previousUSD, let sequence):
-                entry = ValuationChanges.Entry(round, id: id, valuationUSD: usd, sequence: sequence)
-                let change = ValuationChanges.change(previousUSD: previousUSD, to: entry)
+                entry = ValuationChanges.Entry(round, id: roundID, valuationUSD: usd, sequence: sequence)
+                ValuationChange.idFields(fundingRoundID: roundID, into: &idFields)
+                id.removeAll(keepingCapacity: true)
+                idFields.appendID(to: &id)
                 outputs.append(topic: changesTopic, key: slug.utf8) { buffer in
-                    FastJSON.write(change, into: &buffer)
+                    FastJSON.writeChange(of: entry, previousUSD: previousUSD, id: id, into: &buffer)
                     return true
                 }
-                headers.add(to: &outputs, id: change.id)
+                headers.add(to: &outputs) { $0.append(contentsOf: id) }
                 outputs.addHeader(key: Self.inputHeaderKey) {
                     Self.writeInputPosition(topic, batch[index].partition, batch[index].offset, into: &$0)
                 }
                 derived += 1
             case .late(let sequence):
-                entry = ValuationChanges.Entry(round, id: id, valuationUSD: usd, sequence: sequence)
+                entry = ValuationChanges.Entry(round, id: roundID, valuationUSD: usd, sequence: sequence)
             }
             StateStore.writeKey(entry, slug: slug, into: &key)
             stateRecords.append(topic: stateTopic, key: key) { buffer in

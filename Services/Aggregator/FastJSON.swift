@@ -27,7 +27,40 @@ enum FastJSON {
             + ByteCursor.moneyBound(change.current) + ByteCursor.stringBound(change.fundingRoundID)
             + ByteCursor.stringBound(change.id) + (change.previous.map(ByteCursor.moneyBound) ?? 4)
             + (change.round.map(ByteCursor.stringBound) ?? 4)
-        ByteCursor.append(to: &bytes, bound: bound) { w in write(change, with: &w) }
+        ByteCursor.append(to: &bytes, bound: bound) { w in
+            writeChange(
+                announcedOn: change.announcedOn, changePct: change.changePct, company: change.company,
+                country: change.country, current: change.current, fundingRoundID: change.fundingRoundID,
+                previous: change.previous, round: change.round, with: &w
+            ) { $0.string(change.id) }
+        }
+    }
+
+    /// Appends the change that the newest round `entry` makes after one valued `previousUSD` (nil for a first
+    /// round), whose id's 32 hex digits are `id`: the bytes of `write(ValuationChanges.change(previousUSD:to:
+    /// entry))`, without the change built (its id as a String, a heap allocation, was ~10% of the derivation).
+    static func writeChange(
+        of entry: ValuationChanges.Entry, previousUSD: Double?, id: [UInt8], into bytes: inout [UInt8]
+    ) {
+        let current = Money.usd(entry.valuationUSD)
+        let previous = previousUSD.map(Money.usd)
+        let bound =
+            keysBound + ByteCursor.numberBound + ByteCursor.stringBound(entry.announcedOn)
+            + ByteCursor.stringBound(entry.company) + ByteCursor.stringBound(entry.country)
+            + ByteCursor.moneyBound(current) + ByteCursor.stringBound(entry.fundingRoundID) + id.count + 2
+            + (previous.map(ByteCursor.moneyBound) ?? 4) + (entry.round.map(ByteCursor.stringBound) ?? 4)
+        ByteCursor.append(to: &bytes, bound: bound) { w in
+            writeChange(
+                announcedOn: entry.announcedOn,
+                changePct: ValuationChanges.changePct(previousUSD: previousUSD, to: entry.valuationUSD),
+                company: entry.company, country: entry.country, current: current, fundingRoundID: entry.fundingRoundID,
+                previous: previous, round: entry.round, with: &w
+            ) { w in
+                w.byte(UInt8(ascii: "\""))  // hex digits: nothing to escape
+                id.withUnsafeBufferPointer { w.copy($0) }
+                w.byte(UInt8(ascii: "\""))
+            }
+        }
     }
 
     /// Appends `KakusaJSON.encode(entry)` to `bytes`, as above.
@@ -43,25 +76,30 @@ enum FastJSON {
     /// More than the keys and punctuation of either record take (111 and 110 bytes).
     private static let keysBound = 128
 
-    private static func write(_ change: ValuationChange, with w: inout ByteCursor) {
+    /// A change's keys in `KakusaJSON`'s (sorted) order, its id written by `id`.
+    private static func writeChange(
+        announcedOn: String, changePct: Double?, company: String, country: String, current: Money,
+        fundingRoundID: String, previous: Money?, round: String?, with w: inout ByteCursor,
+        id: (inout ByteCursor) -> Void
+    ) {
         w.raw("{\"announced_on\":")
-        w.string(change.announcedOn)
+        w.string(announcedOn)
         w.raw(",\"change_pct\":")
-        if let pct = change.changePct { w.number(pct) } else { w.raw("null") }
+        if let changePct { w.number(changePct) } else { w.raw("null") }
         w.raw(",\"company\":")
-        w.string(change.company)
+        w.string(company)
         w.raw(",\"country\":")
-        w.string(change.country)
+        w.string(country)
         w.raw(",\"current\":")
-        w.money(change.current)
+        w.money(current)
         w.raw(",\"funding_round_id\":")
-        w.string(change.fundingRoundID)
+        w.string(fundingRoundID)
         w.raw(",\"id\":")
-        w.string(change.id)
+        id(&w)
         w.raw(",\"previous\":")
-        if let previous = change.previous { w.money(previous) } else { w.raw("null") }
+        if let previous { w.money(previous) } else { w.raw("null") }
         w.raw(",\"round\":")
-        w.optionalString(change.round)
+        w.optionalString(round)
         w.raw("}")
     }
 

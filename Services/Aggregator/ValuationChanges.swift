@@ -162,14 +162,17 @@ struct ValuationChanges: Sendable, Equatable {
     /// The change from a valuation of `previousUSD` dollars (nil for the first round) to `current`, in USD,
     /// `change_pct` to two decimals.
     static func change(previousUSD: Double?, to current: Entry) -> ValuationChange {
-        var changePct: Double?
-        if let previousUSD, previousUSD > 0 {
-            changePct = rounded((current.valuationUSD - previousUSD) / previousUSD * 100, places: 2)
-        }
-        return ValuationChange(
+        ValuationChange(
             company: current.company, country: current.country, round: current.round,
             announcedOn: current.announcedOn, previous: previousUSD.map { .usd($0) },
-            current: .usd(current.valuationUSD), changePct: changePct, fundingRoundID: current.fundingRoundID)
+            current: .usd(current.valuationUSD), changePct: changePct(previousUSD: previousUSD, to: current.valuationUSD),
+            fundingRoundID: current.fundingRoundID)
+    }
+
+    /// `change_pct` from `previousUSD` to `currentUSD`: two decimals; nil for a first round (or a previous of 0).
+    static func changePct(previousUSD: Double?, to currentUSD: Double) -> Double? {
+        guard let previousUSD, previousUSD > 0 else { return nil }
+        return rounded((currentUSD - previousUSD) / previousUSD * 100, places: 2)
     }
 }
 

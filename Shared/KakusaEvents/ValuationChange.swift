@@ -44,10 +44,19 @@ public struct ValuationChange: Codable, Sendable, Equatable, Hashable {
 
     /// One change per funding round: covers `funding_round_id` only; tag `valuation-change.v1`.
     public static func makeID(fundingRoundID: String) -> String {
-        var fields = CanonicalFields(type: "valuation-change.v1")
-        fields.text("funding_round_id", fundingRoundID)
+        var fields = CanonicalFields(type: idType)
+        idFields(fundingRoundID: fundingRoundID, into: &fields)
         return fields.id
     }
+
+    /// The canonical fields of that id, into `fields` (reused: a writer of many changes appends each id's digits
+    /// with `fields.appendID(to:)`, with no String an id).
+    public static func idFields(fundingRoundID: String, into fields: inout CanonicalFields) {
+        fields.reset(type: idType)
+        fields.text("funding_round_id", fundingRoundID)
+    }
+
+    private static let idType: StaticString = "valuation-change.v1"
 
     enum CodingKeys: String, CodingKey {
         case id, company, country, round

@@ -26,6 +26,28 @@ import Testing
         }
     }
 
+    /// The derivation writes a change straight from its history entry, with its id's digits from a reused buffer:
+    /// the same bytes as the change built, id and all.
+    @Test func aChangeWrittenFromItsEntryIsTheChangeBuiltFromIt() throws {
+        var fields = CanonicalFields(type: "")
+        for (index, amount) in Self.amounts.enumerated() {
+            let entry = ValuationChanges.Entry(
+                fundingRoundID: index % 2 == 0 ? "r\(index)" : "Zhipu \"AI\" \\ 智谱/\n\u{1}-\(index)",
+                company: index % 2 == 0 ? "Moonshot \"AI\" \\ 月之暗面/\n\u{1}" : "Zhipu", country: "CN",
+                round: index % 3 == 0 ? nil : "Series B", announcedOn: "2025-01-20",
+                valuation: Money(amount: amount, currency: "JPY"), valuationUSD: amount / 155, sequence: index)
+            for previousUSD in [nil, 0, amount / 465, -amount] as [Double?] {
+                ValuationChange.idFields(fundingRoundID: entry.fundingRoundID, into: &fields)
+                var id: [UInt8] = []
+                fields.appendID(to: &id)
+                var written: [UInt8] = [0x2A]  // appended after what is there
+                FastJSON.writeChange(of: entry, previousUSD: previousUSD, id: id, into: &written)
+                let built = ValuationChanges.change(previousUSD: previousUSD, to: entry)
+                #expect(written == [0x2A] + (try KakusaJSON.encode(built)), "\(amount) after \(String(describing: previousUSD))")
+            }
+        }
+    }
+
     /// Records are written into room counted beforehand (`ByteCursor` traps past it): strings of nothing but bytes
     /// to escape, long enough that no slack elsewhere in the record absorbs a short count.
     @Test func stringsOfNothingButEscapesFitTheirRoom() throws {

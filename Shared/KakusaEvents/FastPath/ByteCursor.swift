@@ -94,11 +94,15 @@ package struct ByteCursor {
     /// escape (`\u00XX`). Counted, not six times the length: the room is zero-filled first, and a long plain
     /// string (a source URL, a 1 MiB field) would have reserved six times its size.
     package static func stringBound(_ value: String) -> Int {
-        var escaped = 0
-        for byte in value.utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-            escaped += 1
-        }
+        // Counted over the string's bytes in place (its UTF-8 view's iterator was ~6% of the derivation).
+        let escaped = value.utf8.withContiguousStorageIfAvailable(escapes) ?? escapes(value.utf8)
         return value.utf8.count + 2 + 5 * escaped
+    }
+
+    private static func escapes(_ bytes: some Collection<UInt8>) -> Int {
+        var count = 0
+        for byte in bytes where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { count += 1 }
+        return count
     }
 
     /// A string as `JSONEncoder` writes it with `.withoutEscapingSlashes`: at most
