@@ -36,6 +36,9 @@ struct BatchDeriver: Sendable {
         /// The passes' working arrays, a slot per input record, reused like the buffers: made afresh, the prepared
         /// rounds were copied once more (joining the chunks) into new pages every batch.
         fileprivate var prepared: [Prepared] = []
+        /// A funding round's slot: its round, where `prepared` says `.round`, read where it lies (not copied out of
+        /// an enum's payload: the copies and their releases had been a tenth of the derivation).
+        fileprivate var rounds: [PreparedRound] = []
         fileprivate var steps: [Step] = []
 
         /// Empties it, keeping the capacity of its buffers.
@@ -44,6 +47,7 @@ struct BatchDeriver: Sendable {
             stateRecords.removeAll(keepingCapacity: true)
             offsetRecords.removeAll(keepingCapacity: true)
             prepared.removeAll(keepingCapacity: true)
+            rounds.removeAll(keepingCapacity: true)
             steps.removeAll(keepingCapacity: true)
             (derived, deadLetters, skipped) = (0, 0, 0)
         }
@@ -52,12 +56,27 @@ struct BatchDeriver: Sendable {
         var changelog: [ProducerMessage] { stateRecords.messages + offsetRecords.messages }
     }
 
-    /// A funding round after the first, parallel pass: decoded, checked, converted, with its id and slug.
+    /// A funding round after the first, parallel pass.
     fileprivate enum Prepared {
-        case round(FundingRound, id: String, slug: String, usd: Double, shard: Int)
+        /// Decoded, checked and converted: its slot in `Result.rounds` holds it.
+        case round
         case rejected([ValidationIssue])
         /// Not a funding round, or one already applied.
         case none
+    }
+
+    /// A funding round decoded, checked and converted: its history entry (without its `sequence`), slug and shard.
+    fileprivate struct PreparedRound {
+        var entry: ValuationChanges.Entry
+        var slug: String
+        var shard: Int
+
+        /// What fills the slots of records that are no funding round.
+        static let empty = PreparedRound(
+            entry: ValuationChanges.Entry(
+                fundingRoundID: "", company: "", country: "", round: nil, announcedOn: "",
+                valuation: Money(amount: 0, currency: ""), valuationUSD: 0, sequence: 0),
+            slug: "", shard: 0)
     }
 
     /// What the state made of a funding round, for the last, parallel pass: a few words, as that pass reads the
@@ -97,14 +116,20 @@ struct BatchDeriver: Sendable {
             messages.indices.map { messages[$0].topic == roundsTopic }
         }
         result.prepared.append(contentsOf: repeatElement(.none, count: batch.count))
+        result.rounds.append(contentsOf: repeatElement(.empty, count: batch.count))
         batch.withUnsafeBufferPointer { messages in
             result.prepared.withUnsafeMutableBufferPointer { prepared in
-                chunks.forEach { _, range in  // each chunk fills its own slots
-                    for index in range where isRound[index] { prepared[index] = prepare(messages[index].value ?? []) }
+                result.rounds.withUnsafeMutableBufferPointer { rounds in
+                    chunks.forEach { _, range in  // each chunk fills its own slots
+                        for index in range where isRound[index] {
+                            prepared[index] = prepare(messages[index].value ?? [], into: &rounds[index])
+                        }
+                    }
                 }
             }
         }
         let prepared = result.prepared
+        let preparedRounds = result.rounds
 
         result.steps.append(contentsOf: repeatElement(.none, count: batch.count))
         var rounds: [(index: Int, shard: Int)] = []  // the funding rounds to apply, in input order
@@ -127,7 +152,7 @@ struct BatchDeriver: Sendable {
                 }
                 if isRound[index] {  // applied and written below, on every core; the record itself is not copied
                     switch prepared[index] {
-                    case .round(_, _, _, _, let shard): rounds.append((index, shard))
+                    case .round: rounds.append((index, preparedRounds[index].shard))
                     case .rejected(let issues): result.steps[index] = .deadLetter(issues)
                     case .none: break
                     }
@@ -180,7 +205,7 @@ struct BatchDeriver: Sendable {
             }
         }
         applied.end(state: &state)
-        apply(rounds, prepared: prepared, to: &state.valuations, steps: &result.steps)
+        apply(rounds, prepared: preparedRounds, to: &state.valuations, steps: &result.steps)
         let steps = result.steps
 
         // The funding rounds' records, chunk by chunk into the chunk's own (reused) buffers, then joined in order.
@@ -199,8 +224,8 @@ struct BatchDeriver: Sendable {
                 batch.withUnsafeBufferPointer { messages in
                     chunks.forEach { chunk, range in
                         counts[chunk] = write(
-                            steps[range], of: messages, prepared: prepared, time: time, outputs: &buffers[chunk].outputs,
-                            stateRecords: &buffers[chunk].stateRecords)
+                            steps[range], of: messages, prepared: preparedRounds, time: time,
+                            outputs: &buffers[chunk].outputs, stateRecords: &buffers[chunk].stateRecords)
                     }
                 }
             }
@@ -246,21 +271,23 @@ struct BatchDeriver: Sendable {
     /// The second pass: `rounds` applied to the valuations, each core taking the rounds of its own
     /// shards in input order, so that every company sees its rounds in the order one core would have applied them.
     private func apply(
-        _ rounds: [(index: Int, shard: Int)], prepared: [Prepared], to valuations: inout ValuationChanges,
+        _ rounds: [(index: Int, shard: Int)], prepared: [PreparedRound], to valuations: inout ValuationChanges,
         steps: inout [Step]
     ) {
         let cores = ParallelChunks(
             count: ValuationChanges.shardCount, parallelism: rounds.count < 2048 ? 1 : parallelism, minimumChunk: 1)
         valuations.withShards { shards in
             steps.withUnsafeMutableBufferPointer { steps in
-                cores.forEach { _, mine in
-                    // Only the owner of a round reads it: a record's strings are never retained from two cores.
-                    for (index, shard) in rounds where mine.contains(shard) {
-                        guard case .round(let round, let id, let slug, let usd, _) = prepared[index] else { continue }
-                        switch shards[shard].insert(round, id: id, slug: slug, valuationUSD: usd) {
-                        case .newest(let previousUSD, let sequence): steps[index] = .newest(previousUSD: previousUSD, sequence: sequence)
-                        case .late(let sequence): steps[index] = .late(sequence: sequence)
-                        case .duplicate: break
+                prepared.withUnsafeBufferPointer { prepared in
+                    cores.forEach { _, mine in
+                        // Only the owner of a round reads it: a record's strings are never retained from two cores.
+                        for (index, shard) in rounds where mine.contains(shard) {
+                            switch shards[shard].insert(prepared[index].entry, slug: prepared[index].slug) {
+                            case .newest(let previousUSD, let sequence):
+                                steps[index] = .newest(previousUSD: previousUSD, sequence: sequence)
+                            case .late(let sequence): steps[index] = .late(sequence: sequence)
+                            case .duplicate: break
+                            }
                         }
                     }
                 }
@@ -268,8 +295,8 @@ struct BatchDeriver: Sendable {
         }
     }
 
-    /// The first pass over a funding round's value: decoded, checked and converted, or why not.
-    private func prepare(_ bytes: [UInt8]) -> Prepared {
+    /// The first pass over a funding round's value: decoded, checked and converted into `slot`, or why not.
+    private func prepare(_ bytes: [UInt8], into slot: inout PreparedRound) -> Prepared {
         let round: FundingRound
         if let fast = FastRecordParser.fundingRound(bytes) {
             let issues = fast.validate()
@@ -287,12 +314,15 @@ struct BatchDeriver: Sendable {
             return .rejected([rates.missingRateIssue(field: "valuation.currency", currency: round.valuation.currency)])
         }
         let slug = Slugs.make(round.company)
-        return .round(round, id: round.effectiveID, slug: slug, usd: usd, shard: ValuationChanges.shard(of: slug))
+        slot = PreparedRound(
+            entry: ValuationChanges.Entry(round, id: round.effectiveID, valuationUSD: usd, sequence: 0), slug: slug,
+            shard: ValuationChanges.shard(of: slug))
+        return .round
     }
 
     /// The last pass over a chunk of funding rounds: the changes, dead letters and state records they give.
     private func write(
-        _ steps: ArraySlice<Step>, of batch: UnsafeBufferPointer<KafkaMessage>, prepared: [Prepared], time: String,
+        _ steps: ArraySlice<Step>, of batch: UnsafeBufferPointer<KafkaMessage>, prepared: [PreparedRound], time: String,
         outputs: inout ProducerBatch,
         stateRecords: inout ProducerBatch
     ) -> (derived: Int, deadLetters: Int) {
@@ -319,17 +349,16 @@ struct BatchDeriver: Sendable {
                 continue
             }
             // The entry and change are built here, on this chunk's core, from the prepared round.
-            guard case .round(let round, let roundID, let slug, let usd, _) = prepared[index] else { continue }
             let entry: ValuationChanges.Entry
             switch steps[index] {
             case .none, .deadLetter:
                 continue
             case .newest(let previousUSD, let sequence):
-                entry = ValuationChanges.Entry(round, id: roundID, valuationUSD: usd, sequence: sequence)
-                ValuationChange.idFields(fundingRoundID: roundID, into: &idFields)
+                entry = Self.entry(prepared, index, sequence: sequence)
+                ValuationChange.idFields(fundingRoundID: entry.fundingRoundID, into: &idFields)
                 id.removeAll(keepingCapacity: true)
                 idFields.appendID(to: &id)
-                outputs.append(topic: changesTopic, key: slug.utf8) { buffer in
+                outputs.append(topic: changesTopic, key: prepared[index].slug.utf8) { buffer in
                     FastJSON.writeChange(of: entry, previousUSD: previousUSD, id: id, into: &buffer)
                     return true
                 }
@@ -339,15 +368,22 @@ struct BatchDeriver: Sendable {
                 }
                 derived += 1
             case .late(let sequence):
-                entry = ValuationChanges.Entry(round, id: roundID, valuationUSD: usd, sequence: sequence)
+                entry = Self.entry(prepared, index, sequence: sequence)
             }
-            StateStore.writeKey(entry, slug: slug, into: &key)
+            StateStore.writeKey(entry, slug: prepared[index].slug, into: &key)
             stateRecords.append(topic: stateTopic, key: key) { buffer in
                 FastJSON.write(entry, into: &buffer)
                 return true
             }
         }
         return (derived, deadLetters)
+    }
+
+    /// The history entry of the round in slot `index`.
+    private static func entry(_ prepared: [PreparedRound], _ index: Int, sequence: Int) -> ValuationChanges.Entry {
+        var entry = prepared[index].entry
+        entry.sequence = sequence
+        return entry
     }
 
     /// The applied offsets as the loop goes: a batch holds runs of records of one partition, so the state's

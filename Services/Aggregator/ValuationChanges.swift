@@ -90,11 +90,11 @@ struct ValuationChanges: Sendable, Equatable {
     struct Shard: Sendable, Equatable {
         fileprivate(set) var histories: [String: History] = [:]
 
-        /// Applies `round`, whose id is `id`, to the history of `slug`, which must belong to this shard, without
-        /// building the change.
-        mutating func insert(_ round: FundingRound, id: String, slug: String, valuationUSD: Double) -> Insertion {
+        /// Applies the round of `entry` (its `sequence` is set here) to the history of `slug`, which must belong
+        /// to this shard, without building the change.
+        mutating func insert(_ entry: consuming Entry, slug: String) -> Insertion {
             // Mutated in place: a copy of the history per round was the costliest part of a long history.
-            ValuationChanges.insert(round, id: id, valuationUSD: valuationUSD, to: &histories[slug, default: History()])
+            ValuationChanges.insert(entry, to: &histories[slug, default: History()])
         }
     }
 
@@ -121,29 +121,27 @@ struct ValuationChanges: Sendable, Equatable {
 
     /// The same, for a caller that already has the company's slug.
     mutating func apply(_ round: FundingRound, slug: String, valuationUSD: Double) -> Outcome {
-        let id = round.effectiveID
-        switch shards[Self.shard(of: slug)].insert(round, id: id, slug: slug, valuationUSD: valuationUSD) {
+        var entry = Entry(round, id: round.effectiveID, valuationUSD: valuationUSD, sequence: 0)
+        switch shards[Self.shard(of: slug)].insert(entry, slug: slug) {
         case .newest(let previousUSD, let sequence):
-            let entry = Entry(round, id: id, valuationUSD: valuationUSD, sequence: sequence)
+            entry.sequence = sequence
             return .change(Self.change(previousUSD: previousUSD, to: entry), entry)
         case .late(let sequence):
-            return .late(Entry(round, id: id, valuationUSD: valuationUSD, sequence: sequence))
+            entry.sequence = sequence
+            return .late(entry)
         case .duplicate:
             return .duplicate
         }
     }
 
-    fileprivate static func insert(
-        _ round: FundingRound, id: String, valuationUSD: Double, to history: inout History
-    ) -> Insertion {
+    fileprivate static func insert(_ entry: consuming Entry, to history: inout History) -> Insertion {
         let sequence = history.entries.count
         let newestDay = history.entries.last?.announcedOn
         let previousUSD = history.entries.last?.valuationUSD
-        guard history.insert(Entry(round, id: id, valuationUSD: valuationUSD, sequence: sequence)) else {
-            return .duplicate
-        }
-        if let newestDay, round.announcedOn < newestDay { return .late(sequence: sequence) }
-        return .newest(previousUSD: previousUSD, sequence: sequence)
+        let isLate = newestDay.map { entry.announcedOn < $0 } ?? false
+        entry.sequence = sequence
+        guard history.insert(entry) else { return .duplicate }
+        return isLate ? .late(sequence: sequence) : .newest(previousUSD: previousUSD, sequence: sequence)
     }
 
     /// Puts back an entry read from the changelog (any order; a known id is replaced).
