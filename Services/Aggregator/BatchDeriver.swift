@@ -31,7 +31,8 @@ struct BatchDeriver: Sendable {
         var derived = 0
         var deadLetters = 0
         var skipped = 0
-        /// Per chunk of the parallel pass, its outputs and state records before they join the batch's.
+        /// Per chunk of a parallel pass, its records before they join the batch's: the last pass's outputs, the
+        /// second pass's state records.
         fileprivate var chunks: [(outputs: ProducerBatch, stateRecords: ProducerBatch)] = []
         /// The passes' working arrays, a slot per input record, reused like the buffers: made afresh, the prepared
         /// rounds were copied once more (joining the chunks) into new pages every batch.
@@ -50,6 +51,15 @@ struct BatchDeriver: Sendable {
             rounds.removeAll(keepingCapacity: true)
             steps.removeAll(keepingCapacity: true)
             (derived, deadLetters, skipped) = (0, 0, 0)
+        }
+
+        /// Gives the parallel passes `count` empty chunk buffers.
+        fileprivate mutating func prepareChunks(_ count: Int) {
+            while chunks.count < count { chunks.append((ProducerBatch(), ProducerBatch())) }
+            for chunk in 0..<count {
+                chunks[chunk].outputs.removeAll(keepingCapacity: true)
+                chunks[chunk].stateRecords.removeAll(keepingCapacity: true)
+            }
         }
 
         /// Every changelog record of the batch, entries then offsets.
@@ -80,14 +90,13 @@ struct BatchDeriver: Sendable {
     }
 
     /// What the state made of a funding round, for the last, parallel pass: a few words, as that pass reads the
-    /// round itself from `prepared` and builds its entry and change there.
+    /// round itself from `prepared` and builds its change there.
     fileprivate enum Step {
+        /// Nothing to publish: not a round, a duplicate, or an older round (its entry is in the state records).
         case none
         case deadLetter([ValidationIssue])
         /// The newest round of its company: the previous USD valuation (nil for the first) and its entry's sequence.
         case newest(previousUSD: Double?, sequence: Int)
-        /// An older round: its entry's sequence.
-        case late(sequence: Int)
     }
 
     /// Applies `batch` to `state` and returns what to write.
@@ -205,19 +214,14 @@ struct BatchDeriver: Sendable {
             }
         }
         applied.end(state: &state)
-        apply(rounds, prepared: preparedRounds, to: &state.valuations, steps: &result.steps)
+        apply(rounds, prepared: preparedRounds, to: &state.valuations, result: &result)
         let steps = result.steps
 
         // The funding rounds' records, chunk by chunk into the chunk's own (reused) buffers, then joined in order.
         // The first chunk writes on at the end of the batch's own buffers (lent to it), so only the others' bytes
         // are copied in the join.
-        while result.chunks.count < chunks.count { result.chunks.append((ProducerBatch(), ProducerBatch())) }
-        for chunk in 0..<chunks.count {
-            result.chunks[chunk].outputs.removeAll(keepingCapacity: true)
-            result.chunks[chunk].stateRecords.removeAll(keepingCapacity: true)
-        }
+        result.prepareChunks(chunks.count)
         swap(&result.outputs, &result.chunks[0].outputs)
-        swap(&result.stateRecords, &result.chunks[0].stateRecords)
         var counts = [(derived: Int, deadLetters: Int)](repeating: (0, 0), count: chunks.count)
         result.chunks.withUnsafeMutableBufferPointer { buffers in
             counts.withUnsafeMutableBufferPointer { counts in
@@ -225,18 +229,14 @@ struct BatchDeriver: Sendable {
                     chunks.forEach { chunk, range in
                         counts[chunk] = write(
                             steps[range], of: messages, prepared: preparedRounds, time: time,
-                            outputs: &buffers[chunk].outputs, stateRecords: &buffers[chunk].stateRecords)
+                            outputs: &buffers[chunk].outputs)
                     }
                 }
             }
         }
         swap(&result.outputs, &result.chunks[0].outputs)
-        swap(&result.stateRecords, &result.chunks[0].stateRecords)
         for (chunk, count) in zip(result.chunks.indices, counts) {
-            if chunk > 0 {
-                result.outputs.append(contentsOf: result.chunks[chunk].outputs)
-                result.stateRecords.append(contentsOf: result.chunks[chunk].stateRecords)
-            }
+            if chunk > 0 { result.outputs.append(contentsOf: result.chunks[chunk].outputs) }
             result.derived += count.derived
             result.deadLetters += count.deadLetters
         }
@@ -270,28 +270,69 @@ struct BatchDeriver: Sendable {
 
     /// The second pass: `rounds` applied to the valuations, each core taking the rounds of its own
     /// shards in input order, so that every company sees its rounds in the order one core would have applied them.
+    /// Each core then writes one state record a company it touched: the company's rounds new in this batch (a
+    /// record a round had been half the records the aggregator wrote). The records come in shard order, a shard's
+    /// companies as they first came, whatever the number of cores.
     private func apply(
         _ rounds: [(index: Int, shard: Int)], prepared: [PreparedRound], to valuations: inout ValuationChanges,
-        steps: inout [Step]
+        result: inout Result
     ) {
         let cores = ParallelChunks(
             count: ValuationChanges.shardCount, parallelism: rounds.count < 2048 ? 1 : parallelism, minimumChunk: 1)
+        let stateTopic = topics.aggregatorState
+        result.prepareChunks(cores.count)
+        swap(&result.stateRecords, &result.chunks[0].stateRecords)
         valuations.withShards { shards in
-            steps.withUnsafeMutableBufferPointer { steps in
-                prepared.withUnsafeBufferPointer { prepared in
-                    cores.forEach { _, mine in
-                        // Only the owner of a round reads it: a record's strings are never retained from two cores.
-                        for (index, shard) in rounds where mine.contains(shard) {
-                            switch shards[shard].insert(prepared[index].entry, slug: prepared[index].slug) {
-                            case .newest(let previousUSD, let sequence):
-                                steps[index] = .newest(previousUSD: previousUSD, sequence: sequence)
-                            case .late(let sequence): steps[index] = .late(sequence: sequence)
-                            case .duplicate: break
+            result.steps.withUnsafeMutableBufferPointer { steps in
+                result.chunks.withUnsafeMutableBufferPointer { buffers in
+                    prepared.withUnsafeBufferPointer { prepared in
+                        cores.forEach { core, mine in
+                            // A company's first round in this batch: where, and its history's length before.
+                            var touched: [String: (shard: Int, first: Int, since: Int)] = [:]
+                            // Only the owner of a round reads it: a record's strings are never retained from two cores.
+                            for (index, shard) in rounds where mine.contains(shard) {
+                                let sequence: Int
+                                switch shards[shard].insert(prepared[index].entry, slug: prepared[index].slug) {
+                                case .newest(let previousUSD, let newest):
+                                    steps[index] = .newest(previousUSD: previousUSD, sequence: newest)
+                                    sequence = newest
+                                case .late(let late): sequence = late
+                                case .duplicate: continue
+                                }
+                                if touched[prepared[index].slug] == nil {
+                                    touched[prepared[index].slug] = (shard, index, sequence)
+                                }
+                            }
+                            var key: [UInt8] = []
+                            let order = touched.sorted {
+                                ($0.value.shard, $0.value.first) < ($1.value.shard, $1.value.first)
+                            }
+                            for (slug, company) in order {
+                                guard let history = shards[company.shard].histories[slug] else { continue }
+                                Self.writeEntries(
+                                    of: history.entries, since: company.since, slug: slug, topic: stateTopic,
+                                    key: &key, into: &buffers[core].stateRecords)
                             }
                         }
                     }
                 }
             }
+        }
+        swap(&result.stateRecords, &result.chunks[0].stateRecords)
+        for chunk in 1..<cores.count { result.stateRecords.append(contentsOf: result.chunks[chunk].stateRecords) }
+    }
+
+    /// The state record of a company's rounds new in this batch, those of its history from sequence `since` on,
+    /// keyed by the first of them to arrive (see ``StateStore``).
+    private static func writeEntries(
+        of entries: [ValuationChanges.Entry], since: Int, slug: String, topic: String, key: inout [UInt8],
+        into records: inout ProducerBatch
+    ) {
+        guard let first = entries.first(where: { $0.sequence == since }) else { return }
+        StateStore.writeKey(slug: slug, firstRoundID: first.fundingRoundID, into: &key)
+        records.append(topic: topic, key: key) { buffer in
+            FastJSON.write(entries.lazy.filter { $0.sequence >= since }, into: &buffer)
+            return true
         }
     }
 
@@ -320,20 +361,17 @@ struct BatchDeriver: Sendable {
         return .round
     }
 
-    /// The last pass over a chunk of funding rounds: the changes, dead letters and state records they give.
+    /// The last pass over a chunk of funding rounds: the changes and dead letters they give.
     private func write(
         _ steps: ArraySlice<Step>, of batch: UnsafeBufferPointer<KafkaMessage>, prepared: [PreparedRound], time: String,
-        outputs: inout ProducerBatch,
-        stateRecords: inout ProducerBatch
+        outputs: inout ProducerBatch
     ) -> (derived: Int, deadLetters: Int) {
         var derived = 0
         var deadLetters = 0
-        var key: [UInt8] = []
         // This chunk's own bytes and names: bytes shared by the chunks would be retained from every core at once,
         // and a topic name is made anew (an allocation) each time `topics` is asked.
         let topic = Array(topics.fundingRounds.utf8)
         let changesTopic = topics.valuationChanges
-        let stateTopic = topics.aggregatorState
         let headers = CloudEventsHeaderTemplate(
             source: source, type: ValuationChange.eventType, time: time, in: &outputs)
         // A change's id, as 32 hex digits in a buffer of the chunk's: no String an id.
@@ -348,13 +386,12 @@ struct BatchDeriver: Sendable {
                 }
                 continue
             }
-            // The entry and change are built here, on this chunk's core, from the prepared round.
-            let entry: ValuationChanges.Entry
+            // The change is built here, on this chunk's core, from the prepared round.
             switch steps[index] {
             case .none, .deadLetter:
                 continue
             case .newest(let previousUSD, let sequence):
-                entry = Self.entry(prepared, index, sequence: sequence)
+                let entry = Self.entry(prepared, index, sequence: sequence)
                 ValuationChange.idFields(fundingRoundID: entry.fundingRoundID, into: &idFields)
                 id.removeAll(keepingCapacity: true)
                 idFields.appendID(to: &id)
@@ -367,13 +404,6 @@ struct BatchDeriver: Sendable {
                     Self.writeInputPosition(topic, batch[index].partition, batch[index].offset, into: &$0)
                 }
                 derived += 1
-            case .late(let sequence):
-                entry = Self.entry(prepared, index, sequence: sequence)
-            }
-            StateStore.writeKey(entry, slug: prepared[index].slug, into: &key)
-            stateRecords.append(topic: stateTopic, key: key) { buffer in
-                FastJSON.write(entry, into: &buffer)
-                return true
             }
         }
         return (derived, deadLetters)

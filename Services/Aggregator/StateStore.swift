@@ -7,7 +7,10 @@ import KakusaKafka
 /// changelog. It persists as records of one compacted changelog topic, one record per
 /// entry, keyed `<store>:<key>`:
 ///
-/// - `valuation:<company slug>:<funding round id>` → ``ValuationChanges/Entry``
+/// - `valuation:<company slug>:<funding round id>` → the ``ValuationChanges/Entry`` values of the company's rounds
+///   that one batch added, a JSON array, keyed by the first of them to arrive (a round at most once per batch, so
+///   keys do not collide; a round found in two records, after a rewind, is the same entry). A single entry, the
+///   format before December 2026, is read too.
 /// - `paper:<year>:<institution slug>` → ``PaperTotals/Count``
 /// - `move:<date>:<stock move id>` → ``MarketDays/Move``
 /// - `offset:<topic>:<partition>` → the last applied offset, as decimal text
@@ -49,7 +52,14 @@ struct StateStore: Sendable, Equatable {
         guard let value else { return true }  // a tombstone: nothing is ever deleted today
         do {
             switch key.prefix(while: { $0 != ":" }) {
-            case "valuation": valuations.restore(try KakusaJSON.decode(ValuationChanges.Entry.self, from: value))
+            case "valuation":
+                if value.first == UInt8(ascii: "[") {
+                    for entry in try KakusaJSON.decode([ValuationChanges.Entry].self, from: value) {
+                        valuations.restore(entry)
+                    }
+                } else {
+                    valuations.restore(try KakusaJSON.decode(ValuationChanges.Entry.self, from: value))
+                }
             case "paper": papers.restore(try KakusaJSON.decode(PaperTotals.Count.self, from: value))
             case "move": markets.restore(try KakusaJSON.decode(MarketDays.Move.self, from: value))
             case "offset":
@@ -70,14 +80,14 @@ struct StateStore: Sendable, Equatable {
         }
     }
 
-    /// The key of a valuation entry, `valuation:<slug>:<funding round id>`, written into `bytes`, which it replaces
-    /// (a key per round without a string per round); `slug` is the entry's, already at hand.
-    static func writeKey(_ entry: ValuationChanges.Entry, slug: String, into bytes: inout [UInt8]) {
+    /// The key of a company's valuation entries, `valuation:<slug>:<funding round id>`, written into `bytes`, which
+    /// it replaces (a key a record without a string a record).
+    static func writeKey(slug: String, firstRoundID: String, into bytes: inout [UInt8]) {
         bytes.removeAll(keepingCapacity: true)
         bytes.append(contentsOf: "valuation:".utf8)
         bytes.append(contentsOf: slug.utf8)
         bytes.append(UInt8(ascii: ":"))
-        bytes.append(contentsOf: entry.fundingRoundID.utf8)
+        bytes.append(contentsOf: firstRoundID.utf8)
     }
 
     static func key(_ count: PaperTotals.Count) -> String { "paper:\(count.year):\(count.institution)" }

@@ -136,7 +136,13 @@ import Testing
         #expect(parallel.count == sequential.count)
         #expect(sequential.filter { $0.topic == topics.deadLetters }.count == 12)
         let changes = sequential.filter { $0.topic == topics.valuationChanges }.count
-        let entries = sequential.filter { $0.key?.starts(with: Array("valuation:".utf8)) == true }.count
+        // One state record a company a batch, holding the company's rounds new in that batch.
+        let records = sequential.filter { $0.key?.starts(with: Array("valuation:".utf8)) == true }
+        #expect(records.count == 100)  // 100 companies; the second batch holds nothing but duplicates
+        let ids = try records.flatMap { try KakusaJSON.decode([ValuationChanges.Entry].self, from: $0.value ?? []) }
+            .map(\.fundingRoundID)
+        let entries = Set(ids).count
+        #expect(ids.count == entries)
         #expect(entries == 998)  // the first of each id (two in a thousand are bad records); the rest are duplicates
         #expect(changes > 0 && changes < entries)  // late rounds join a history without a change
         func comparable(_ message: ProducerMessage) -> String {
@@ -145,6 +151,47 @@ import Testing
         }
         let mismatch = zip(parallel.map(comparable), sequential.map(comparable)).enumerated().first { $0.element.0 != $0.element.1 }
         #expect(mismatch == nil, "record \(mismatch?.offset ?? -1): \(mismatch?.element.0 ?? "") vs \(mismatch?.element.1 ?? "")")
+    }
+
+    /// A company's rounds new in a batch are one state record; records of many batches, late rounds and
+    /// duplicates among them, read back in any order (and next to a record of the single-entry format), give the
+    /// state that was derived.
+    @Test func aCompanysNewRoundsOfABatchAreOneStateRecordThatRestoresThem() throws {
+        var state = StateStore()
+        var changelog: [ProducerMessage] = []
+        var offset: Int64 = 0
+        for batch in 0..<4 {
+            var rounds: [FundingRound] = []
+            for index in 0..<3000 {
+                let company = (index * 7 + batch) % 40
+                let n = (index * 31 + batch * 17) % 90  // ids and days come back: duplicates and late rounds
+                rounds.append(FundingRound(
+                    company: "Company \(company)", country: "CN", valuation: Money(amount: Double(1000 + n), currency: "CNY"),
+                    investors: ["I"], announcedOn: "2024-03-\(10 + n % 20)", id: "r-\(company)-\(n)"))
+            }
+            let result = deriver.derive(messages(rounds, topic: topics.fundingRounds, from: offset), state: &state)
+            offset += Int64(rounds.count)
+            let entries = result.stateRecords.messages.filter { $0.key?.starts(with: Array("valuation:".utf8)) == true }
+            let companies = try Set(entries.map { try KakusaJSON.decode([ValuationChanges.Entry].self, from: $0.value ?? []).first?.company })
+            #expect(entries.count == companies.count)
+            changelog += result.changelog
+        }
+        var restored = StateStore()
+        // The format before: one entry a record.
+        let single = ValuationChanges.Entry(
+            fundingRoundID: "solo", company: "Solo", country: "JP", round: nil, announcedOn: "2024-01-01",
+            valuation: Money(amount: 5, currency: "USD"), valuationUSD: 5, sequence: 0)
+        let understood = restored.restore(key: "valuation:solo:solo", value: try KakusaJSON.encode(single))
+        #expect(understood)
+        _ = state.valuations.apply(
+            FundingRound(company: "Solo", country: "JP", valuation: single.valuation, announcedOn: "2024-01-01", id: "solo"),
+            valuationUSD: 5)
+        for record in changelog.shuffled() {
+            let understood = restored.restore(key: String(decoding: record.key ?? [], as: UTF8.self), value: record.value)
+            #expect(understood)
+        }
+        #expect(restored.valuations == state.valuations)
+        #expect(restored == state)
     }
 
     @Test func theChangelogRestoresTheSameState() {
