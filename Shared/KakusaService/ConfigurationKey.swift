@@ -21,6 +21,7 @@ import KakusaKafka
 /// | `KAKUSA_MAX_BODY_BYTES`   |                  | `10485760` (10 MiB)                        | ingester   |
 /// | `KAKUSA_FX_RATES`         |                  | `JPY=155,CNY=7.25,EUR=0.92,GBP=0.79,USD=1` | aggregator |
 /// | `KAKUSA_AGGREGATOR_GROUP` |                  | `kakusa-aggregator`                        | aggregator |
+/// | `KAKUSA_AGGREGATOR_BATCH` |                  | `50000` records a transaction, at most     | aggregator |
 /// | `KAKUSA_INSTANCE_ID`      |                  | the host name                              | aggregator |
 /// | `KAKUSA_RULES`            |                  | none: required                             | alerter    |
 /// | `KAKUSA_ALERTER_GROUP`    |                  | `kakusa-alerter`                           | alerter    |
@@ -35,6 +36,7 @@ public enum ConfigurationKey: String, Sendable, CaseIterable {
     case maxBodyBytes
     case fxRates
     case aggregatorGroup
+    case aggregatorBatch
     case instanceID
     case rules
     case alerterGroup
@@ -52,6 +54,7 @@ public enum ConfigurationKey: String, Sendable, CaseIterable {
         case .maxBodyBytes: "KAKUSA_MAX_BODY_BYTES"
         case .fxRates: "KAKUSA_FX_RATES"
         case .aggregatorGroup: "KAKUSA_AGGREGATOR_GROUP"
+        case .aggregatorBatch: "KAKUSA_AGGREGATOR_BATCH"
         case .instanceID: "KAKUSA_INSTANCE_ID"
         case .rules: "KAKUSA_RULES"
         case .alerterGroup: "KAKUSA_ALERTER_GROUP"
@@ -74,7 +77,7 @@ public enum ConfigurationKey: String, Sendable, CaseIterable {
     public var service: ServiceName? {
         switch self {
         case .maxBodyBytes: .ingester
-        case .fxRates, .aggregatorGroup, .instanceID: .aggregator
+        case .fxRates, .aggregatorGroup, .aggregatorBatch, .instanceID: .aggregator
         case .rules, .alerterGroup: .alerter
         default: nil
         }
@@ -93,6 +96,7 @@ public enum ConfigurationKey: String, Sendable, CaseIterable {
         case .maxBodyBytes: String(10 * 1024 * 1024)
         case .fxRates: "JPY=155,CNY=7.25,EUR=0.92,GBP=0.79,USD=1"
         case .aggregatorGroup: "kakusa-aggregator"
+        case .aggregatorBatch: "50000"
         case .instanceID: nil
         case .rules: nil
         case .alerterGroup: "kakusa-alerter"
@@ -112,6 +116,8 @@ public enum ConfigurationKey: String, Sendable, CaseIterable {
         case .maxBodyBytes: "Largest request body the ingester accepts, in bytes."
         case .fxRates: "Units of each currency per USD, CODE=rate[,CODE=rate]."
         case .aggregatorGroup: "Kafka consumer group of the aggregator."
+        case .aggregatorBatch:
+            "Most input records the aggregator takes into one transaction (fewer when fewer are waiting)."
         case .instanceID: "Stable name of this instance, in its transactional id (one per instance of a group)."
         case .rules: "Path of the alert rules YAML file."
         case .alerterGroup: "Kafka consumer group of the alerter."
