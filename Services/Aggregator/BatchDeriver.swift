@@ -299,9 +299,8 @@ struct BatchDeriver: Sendable {
                                 case .late(let late): sequence = late
                                 case .duplicate: continue
                                 }
-                                if touched[prepared[index].slug] == nil {
-                                    touched[prepared[index].slug] = (shard, index, sequence)
-                                }
+                                // Inserted as it is first met, kept after: one lookup a round.
+                                Self.keep(&touched[prepared[index].slug, default: (shard, index, sequence)])
                             }
                             var key: [UInt8] = []
                             let order = touched.sorted {
@@ -321,6 +320,11 @@ struct BatchDeriver: Sendable {
         swap(&result.stateRecords, &result.chunks[0].stateRecords)
         for chunk in 1..<cores.count { result.stateRecords.append(contentsOf: result.chunks[chunk].stateRecords) }
     }
+
+    /// Leaves `value` as it is: an access through a dictionary's `default:` subscript stores the default when the
+    /// key is missing.
+    @inline(__always)
+    private static func keep<Value>(_ value: inout Value) {}
 
     /// The state record of a company's rounds new in this batch, those of its history from sequence `since` on,
     /// keyed by the first of them to arrive (see ``StateStore``).
