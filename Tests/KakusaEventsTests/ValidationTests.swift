@@ -34,6 +34,20 @@ import Testing
             ])
     }
 
+    /// A name keeps a letter or digit of any script (it becomes a key); one of punctuation alone, or blank, is an
+    /// issue naming its field.
+    @Test func namesNeedALetterOrDigitOfAnyScript() {
+        var round = Samples.moonshot
+        round.company = "月之暗面"
+        round.round = "Ｂ"
+        round.investors = ["a16z", "—!!", "Ölfonds", "\u{3000}", "-- 9 --", "・"]
+        #expect(issues(round) == ["investors[1] no_letters", "investors[3] empty", "investors[5] no_letters"])
+        round.company = "?!"
+        round.round = " "
+        round.investors = []
+        #expect(issues(round) == ["company no_letters", "round empty"])
+    }
+
     @Test(arguments: [
         "2023-02-30", "2023-13-01", "2023-00-10", "2023-04-31", "2023-1-05", "20230105", "", "2023-01-05T",
     ])
