@@ -326,19 +326,40 @@ struct BatchDeriver: Sendable {
     @inline(__always)
     private static func keep<Value>(_ value: inout Value) {}
 
-    /// The state record of a company's rounds new in this batch, those of its history from sequence `since` on,
-    /// keyed by the first of them to arrive (see ``StateStore``).
+    /// The state records of a company's rounds new in this batch, those of its history from sequence `since` on,
+    /// in history order: as many as it takes to keep each under ``stateRecordBytes`` (a busy company's rounds of a
+    /// batch would otherwise pass Kafka's message size limit and fail the batch for good), each keyed by its first
+    /// round (see ``StateStore``).
     private static func writeEntries(
         of entries: [ValuationChanges.Entry], since: Int, slug: String, topic: String, key: inout [UInt8],
         into records: inout ProducerBatch
     ) {
-        guard let first = entries.first(where: { $0.sequence == since }) else { return }
-        StateStore.writeKey(slug: slug, firstRoundID: first.fundingRoundID, into: &key)
-        records.append(topic: topic, key: key) { buffer in
-            FastJSON.write(entries.lazy.filter { $0.sequence >= since }, into: &buffer)
-            return true
+        var next = entries.startIndex
+        while true {
+            while next < entries.endIndex && entries[next].sequence < since { next += 1 }
+            guard next < entries.endIndex else { return }
+            StateStore.writeKey(slug: slug, firstRoundID: entries[next].fundingRoundID, into: &key)
+            records.append(topic: topic, key: key) { buffer in
+                let start = buffer.count
+                buffer.append(UInt8(ascii: "["))
+                FastJSON.write(entries[next], into: &buffer)
+                next += 1
+                while next < entries.endIndex && buffer.count - start < stateRecordBytes {
+                    if entries[next].sequence >= since {
+                        buffer.append(UInt8(ascii: ","))
+                        FastJSON.write(entries[next], into: &buffer)
+                    }
+                    next += 1
+                }
+                buffer.append(UInt8(ascii: "]"))
+                return true
+            }
         }
     }
+
+    /// A state record is closed once its value reaches this many bytes: a quarter of librdkafka's and Kafka's
+    /// default largest message (~1 MB), so that it ends below that with one more entry of any record that got in.
+    static let stateRecordBytes = 256 * 1024
 
     /// The first pass over a funding round's value: decoded, checked and converted into `slot`, or why not.
     private func prepare(_ bytes: [UInt8], into slot: inout PreparedRound) -> Prepared {

@@ -73,18 +73,6 @@ enum FastJSON {
         ByteCursor.append(to: &bytes, bound: bound) { w in write(entry, with: &w) }
     }
 
-    /// Appends `KakusaJSON.encode(Array(entries))` to `bytes`: a JSON array of the entries.
-    static func write(_ entries: some Sequence<ValuationChanges.Entry>, into bytes: inout [UInt8]) {
-        bytes.append(UInt8(ascii: "["))
-        var first = true
-        for entry in entries {
-            if !first { bytes.append(UInt8(ascii: ",")) }
-            first = false
-            write(entry, into: &bytes)
-        }
-        bytes.append(UInt8(ascii: "]"))
-    }
-
     /// More than the keys and punctuation of either record take (111 and 110 bytes).
     private static let keysBound = 128
 

@@ -194,6 +194,32 @@ import Testing
         #expect(restored == state)
     }
 
+    /// A busy company's new rounds of one batch are split into records that stay far below Kafka's largest
+    /// message (one record would have passed it and failed the batch for good), and restore them all.
+    @Test func aBusyCompanysRoundsOfABatchAreSplitBelowKafkasMessageLimit() throws {
+        var state = StateStore()
+        let rounds = (0..<6000).map { index in
+            FundingRound(
+                company: "Hot Company", country: "CN", valuation: Money(amount: Double(1_000_000 + index), currency: "CNY"),
+                investors: ["I"], announcedOn: "2024-03-01", id: "hot-\(index)")
+        }
+        var four = deriver
+        four.parallelism = 4
+        let result = four.derive(messages(rounds, topic: topics.fundingRounds), state: &state)
+        let records = result.stateRecords.messages.filter { $0.key?.starts(with: Array("valuation:".utf8)) == true }
+        #expect(records.count > 1)
+        #expect(records.allSatisfy { ($0.value?.count ?? 0) < BatchDeriver.stateRecordBytes + 1024 })
+        #expect(Set(records.map(\.key)).count == records.count)
+        let entries = try records.flatMap { try KakusaJSON.decode([ValuationChanges.Entry].self, from: $0.value ?? []) }
+        #expect(Set(entries.map(\.fundingRoundID)).count == 6000)
+        var restored = StateStore()
+        for record in result.changelog {
+            let understood = restored.restore(key: String(decoding: record.key ?? [], as: UTF8.self), value: record.value)
+            #expect(understood)
+        }
+        #expect(restored == state)
+    }
+
     @Test func theChangelogRestoresTheSameState() {
         var state = StateStore()
         var changelog: [ProducerMessage] = []
