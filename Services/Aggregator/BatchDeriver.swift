@@ -270,9 +270,10 @@ struct BatchDeriver: Sendable {
 
     /// The second pass: `rounds` applied to the valuations, each core taking the rounds of its own
     /// shards in input order, so that every company sees its rounds in the order one core would have applied them.
-    /// Each core then writes one state record a company it touched: the company's rounds new in this batch (a
-    /// record a round had been half the records the aggregator wrote). The records come in shard order, a shard's
-    /// companies as they first came, whatever the number of cores.
+    /// Each core then writes the state records of each company it touched: the company's rounds new in this batch,
+    /// one record unless they pass ``stateRecordBytes`` (a record a round had been half the records the aggregator
+    /// wrote). The records come in shard order, a shard's companies as they first came, whatever the number of
+    /// cores.
     private func apply(
         _ rounds: [(index: Int, shard: Int)], prepared: [PreparedRound], to valuations: inout ValuationChanges,
         result: inout Result

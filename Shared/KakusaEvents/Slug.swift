@@ -36,16 +36,26 @@ public enum Slug {
         var emitted = false
         var pendingDash = false
         for byte in utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "A")...UInt8(ascii: "Z"):
+            if keeps(asciiByte: byte) {
                 if pendingDash && emitted { emit(UInt8(ascii: "-")) }
                 pendingDash = false
                 emit(byte | (byte <= UInt8(ascii: "Z") && byte >= UInt8(ascii: "A") ? 0x20 : 0))
                 emitted = true
-            default:
+            } else {
                 pendingDash = true
             }
+        }
+    }
+
+    /// Whether `byte` is an ASCII letter or digit: every slug keeps it (lower-cased), whatever else the name holds,
+    /// so a name with one has a slug that is not empty.
+    @inline(__always)
+    static func keeps(asciiByte byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "A")...UInt8(ascii: "Z"):
+            true
+        default: false
         }
     }
 

@@ -10,40 +10,49 @@ import Testing
         4_503_599_627_370_497, 9_007_199_254_740_992, -9_007_199_254_740_994,
     ]
 
-    @Test func valuationChangesAndEntriesEncodeToTheSameBytesAsKakusaJSON() throws {
+    /// `FastJSON`'s bytes of an entry.
+    func written(_ entry: ValuationChanges.Entry) -> [UInt8] {
+        var bytes: [UInt8] = []
+        FastJSON.write(entry, into: &bytes)
+        return bytes
+    }
+
+    /// `FastJSON`'s bytes of the change `entry` makes after `previousUSD`, with the id the derivation gives it.
+    func writtenChange(_ entry: ValuationChanges.Entry, after previousUSD: Double?) -> [UInt8] {
+        var fields = CanonicalFields(type: "")
+        ValuationChange.idFields(fundingRoundID: entry.fundingRoundID, into: &fields)
+        var id: [UInt8] = []
+        fields.appendID(to: &id)
+        var bytes: [UInt8] = [0x2A]  // appended after what is there
+        FastJSON.writeChange(of: entry, previousUSD: previousUSD, id: id, into: &bytes)
+        #expect(bytes.first == 0x2A)
+        return Array(bytes.dropFirst())
+    }
+
+    @Test func historyEntriesEncodeToTheSameBytesAsKakusaJSON() throws {
         for (index, amount) in Self.amounts.enumerated() {
-            let change = ValuationChange(
-                company: index % 2 == 0 ? "Moonshot \"AI\" \\ 月之暗面/\n\u{1}" : "Zhipu", country: "CN",
-                round: index % 3 == 0 ? nil : "Series B", announcedOn: "2025-01-20",
-                previous: index % 4 == 0 ? nil : .usd(amount / 3), current: .usd(amount),
-                changePct: index % 4 == 0 ? nil : -12.34, fundingRoundID: "round-\(index)")
-            #expect(FastJSON.encode(change) == (try KakusaJSON.encode(change)), "\(amount)")
             let entry = ValuationChanges.Entry(
-                fundingRoundID: "r\(index)", company: change.company, country: "CN", round: change.round,
-                announcedOn: "2025-01-20", valuation: Money(amount: amount, currency: "JPY"), valuationUSD: amount / 155,
-                sequence: index)
-            #expect(FastJSON.encode(entry) == (try KakusaJSON.encode(entry)), "\(amount)")
+                fundingRoundID: "r\(index)", company: index % 2 == 0 ? "Moonshot \"AI\" \\ 月之暗面/\n\u{1}" : "Zhipu",
+                country: "CN", round: index % 3 == 0 ? nil : "Series B", announcedOn: "2025-01-20",
+                valuation: Money(amount: amount, currency: "JPY"), valuationUSD: amount / 155, sequence: index)
+            #expect(written(entry) == (try KakusaJSON.encode(entry)), "\(amount)")
         }
     }
 
     /// The derivation writes a change straight from its history entry, with its id's digits from a reused buffer:
-    /// the same bytes as the change built, id and all.
+    /// the bytes `KakusaJSON` gives the change built from the entry, id and all.
     @Test func aChangeWrittenFromItsEntryIsTheChangeBuiltFromIt() throws {
-        var fields = CanonicalFields(type: "")
         for (index, amount) in Self.amounts.enumerated() {
             let entry = ValuationChanges.Entry(
                 fundingRoundID: index % 2 == 0 ? "r\(index)" : "Zhipu \"AI\" \\ 智谱/\n\u{1}-\(index)",
                 company: index % 2 == 0 ? "Moonshot \"AI\" \\ 月之暗面/\n\u{1}" : "Zhipu", country: "CN",
                 round: index % 3 == 0 ? nil : "Series B", announcedOn: "2025-01-20",
-                valuation: Money(amount: amount, currency: "JPY"), valuationUSD: amount / 155, sequence: index)
-            for previousUSD in [nil, 0, amount / 465, -amount] as [Double?] {
-                ValuationChange.idFields(fundingRoundID: entry.fundingRoundID, into: &fields)
-                var id: [UInt8] = []
-                fields.appendID(to: &id)
-                var written: [UInt8] = [0x2A]  // appended after what is there
-                FastJSON.writeChange(of: entry, previousUSD: previousUSD, id: id, into: &written)
+                valuation: Money(amount: amount, currency: "JPY"), valuationUSD: amount, sequence: index)
+            for previousUSD in [nil, 0, amount / 3, amount / 465, -amount, 1.5] as [Double?] {
                 let built = ValuationChanges.change(previousUSD: previousUSD, to: entry)
-                #expect(written == [0x2A] + (try KakusaJSON.encode(built)), "\(amount) after \(String(describing: previousUSD))")
+                #expect(
+                    writtenChange(entry, after: previousUSD) == (try KakusaJSON.encode(built)),
+                    "\(amount) after \(String(describing: previousUSD))")
             }
         }
     }
@@ -52,14 +61,12 @@ import Testing
     /// to escape, long enough that no slack elsewhere in the record absorbs a short count.
     @Test func stringsOfNothingButEscapesFitTheirRoom() throws {
         let escapes = String(repeating: "\u{1}\"\\\n", count: 50)
-        let change = ValuationChange(
-            company: escapes, country: escapes, round: escapes, announcedOn: escapes, previous: .usd(1.5),
-            current: Money(amount: -1.2345678901234567e-300, currency: escapes), changePct: -0.0, fundingRoundID: escapes)
-        #expect(FastJSON.encode(change) == (try KakusaJSON.encode(change)))
         let entry = ValuationChanges.Entry(
             fundingRoundID: escapes, company: escapes, country: escapes, round: escapes, announcedOn: escapes,
             valuation: Money(amount: 1e300, currency: escapes), valuationUSD: -5e-324, sequence: .min)
-        #expect(FastJSON.encode(entry) == (try KakusaJSON.encode(entry)))
+        #expect(written(entry) == (try KakusaJSON.encode(entry)))
+        let change = ValuationChanges.change(previousUSD: 1.5, to: entry)
+        #expect(writtenChange(entry, after: 1.5) == (try KakusaJSON.encode(change)))
         var writer = JSONWriter()
         writer.string(escapes)
         #expect(writer.bytes == (try KakusaJSON.encode([escapes])).dropFirst().dropLast())
