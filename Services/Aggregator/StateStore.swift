@@ -10,8 +10,9 @@ import KakusaKafka
 /// - `valuation:<company slug>:<funding round id>` → the ``ValuationChanges/Entry`` values of the company's rounds
 ///   that one batch added, a JSON array in history order (more than one record when they pass 256 KiB), keyed by its
 ///   first round (a round is new in one batch only, so keys do not collide; a round found in two records, after a
-///   rewind, is the same entry). A single entry, the format before December 2026, is read too; a binary from before
-///   then cannot read the arrays (it counts them unreadable): roll back only with the changelog it wrote.
+///   rewind, is the same entry). Each entry is a positional array (see ``FastJSON/write(_:into:)``); entries as
+///   objects, and a single entry a record, the formats before December 2026, are read too. A binary from before
+///   then cannot read the new records (it counts them unreadable): roll back only with the changelog it wrote.
 /// - `paper:<year>:<institution slug>` → ``PaperTotals/Count``
 /// - `move:<date>:<stock move id>` → ``MarketDays/Move``
 /// - `offset:<topic>:<partition>` → the last applied offset, as decimal text

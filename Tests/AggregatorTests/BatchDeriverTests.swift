@@ -154,7 +154,7 @@ import Testing
     }
 
     /// A company's rounds new in a batch are one state record; records of many batches, late rounds and
-    /// duplicates among them, read back in any order (and next to a record of the single-entry format), give the
+    /// duplicates among them, read back in any order (and next to records of the formats before), give the
     /// state that was derived.
     @Test func aCompanysNewRoundsOfABatchAreOneStateRecordThatRestoresThem() throws {
         var state = StateStore()
@@ -185,6 +185,13 @@ import Testing
         #expect(understood)
         _ = state.valuations.apply(
             FundingRound(company: "Solo", country: "JP", valuation: single.valuation, announcedOn: "2024-01-01", id: "solo"),
+            valuationUSD: 5)
+        // And the format of early December 2026: an array of entries as objects.
+        var duo = single
+        (duo.fundingRoundID, duo.company) = ("duo", "Duo")
+        #expect(restored.restore(key: "valuation:duo:duo", value: try KakusaJSON.encode([duo])))
+        _ = state.valuations.apply(
+            FundingRound(company: "Duo", country: "JP", valuation: duo.valuation, announcedOn: "2024-01-01", id: "duo"),
             valuationUSD: 5)
         for record in changelog.shuffled() {
             let understood = restored.restore(key: String(decoding: record.key ?? [], as: UTF8.self), value: record.value)

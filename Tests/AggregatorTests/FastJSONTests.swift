@@ -29,14 +29,39 @@ import Testing
         return Array(bytes.dropFirst())
     }
 
-    @Test func historyEntriesEncodeToTheSameBytesAsKakusaJSON() throws {
+    /// The positional array the changelog keeps, each field as `KakusaJSON` writes it.
+    func positional(_ entry: ValuationChanges.Entry) throws -> [UInt8] {
+        let fields: [[UInt8]] = [
+            try KakusaJSON.encode(entry.fundingRoundID), try KakusaJSON.encode(entry.company),
+            try KakusaJSON.encode(entry.country), try entry.round.map { try KakusaJSON.encode($0) } ?? Array("null".utf8),
+            try KakusaJSON.encode(entry.announcedOn), try KakusaJSON.encode(entry.valuation.amount),
+            try KakusaJSON.encode(entry.valuation.currency), try KakusaJSON.encode(entry.valuationUSD),
+            try KakusaJSON.encode(entry.sequence),
+        ]
+        return Array("[".utf8) + Array(fields.joined(separator: Array(",".utf8))) + Array("]".utf8)
+    }
+
+    @Test func changelogEntriesArePositionalArraysOfKakusaJSONFieldsThatReadBack() throws {
         for (index, amount) in Self.amounts.enumerated() {
             let entry = ValuationChanges.Entry(
                 fundingRoundID: "r\(index)", company: index % 2 == 0 ? "Moonshot \"AI\" \\ 月之暗面/\n\u{1}" : "Zhipu",
                 country: "CN", round: index % 3 == 0 ? nil : "Series B", announcedOn: "2025-01-20",
                 valuation: Money(amount: amount, currency: "JPY"), valuationUSD: amount / 155, sequence: index)
-            #expect(written(entry) == (try KakusaJSON.encode(entry)), "\(amount)")
+            #expect(written(entry) == (try positional(entry)), "\(amount)")
+            #expect(try KakusaJSON.decode(ValuationChanges.Entry.self, from: written(entry)) == entry, "\(amount)")
         }
+    }
+
+    /// The object form (the changelog's format before, and the query API's) still reads; an array of another
+    /// length does not.
+    @Test func entriesReadAsObjectsTooButNotAsArraysOfAnotherLength() throws {
+        let entry = ValuationChanges.Entry(
+            fundingRoundID: "r1", company: "Zhipu", country: "CN", round: "Series B", announcedOn: "2025-01-20",
+            valuation: Money(amount: 2e9, currency: "CNY"), valuationUSD: 2e9 / 7.25, sequence: 3)
+        #expect(try KakusaJSON.decode(ValuationChanges.Entry.self, from: KakusaJSON.encode(entry)) == entry)
+        let longer = Array(written(entry).dropLast()) + Array(",1]".utf8)
+        #expect(throws: (any Error).self) { try KakusaJSON.decode(ValuationChanges.Entry.self, from: longer) }
+        #expect(throws: (any Error).self) { try KakusaJSON.decode(ValuationChanges.Entry.self, from: Array(#"["r1","Zhipu"]"#.utf8)) }
     }
 
     /// The derivation writes a change straight from its history entry, with its id's digits from a reused buffer:
@@ -64,7 +89,8 @@ import Testing
         let entry = ValuationChanges.Entry(
             fundingRoundID: escapes, company: escapes, country: escapes, round: escapes, announcedOn: escapes,
             valuation: Money(amount: 1e300, currency: escapes), valuationUSD: -5e-324, sequence: .min)
-        #expect(written(entry) == (try KakusaJSON.encode(entry)))
+        #expect(written(entry) == (try positional(entry)))
+        #expect(try KakusaJSON.decode(ValuationChanges.Entry.self, from: written(entry)) == entry)
         let change = ValuationChanges.change(previousUSD: 1.5, to: entry)
         #expect(writtenChange(entry, after: 1.5) == (try KakusaJSON.encode(change)))
         var writer = JSONWriter()
