@@ -1,4 +1,4 @@
-import Crypto
+import CLibCrypto
 import Foundation
 
 /// Content-derived record ids: the same fact gives the same id on every run and machine, so ingesting a file
@@ -49,14 +49,22 @@ public enum RecordID {
 
     @inline(__always)
     private static func forEachHexDigit(of canonical: [UInt8], _ emit: (UInt8) -> Void) {
-        let digest = SHA256.hash(data: canonical)
-        for byte in digest.prefix(16) {
-            emit(hexDigits[Int(byte >> 4)])
-            emit(hexDigits[Int(byte & 0x0F)])
+        // OpenSSL's SHA-256, its context and digest on the stack: no allocation per id.
+        var context = SHA256_CTX()
+        var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &digest) { digest in
+            SHA256_Init(&context)
+            canonical.withUnsafeBytes { _ = SHA256_Update(&context, $0.baseAddress, $0.count) }
+            SHA256_Final(digest.baseAddress!.assumingMemoryBound(to: UInt8.self), &context)
+            let hex: StaticString = "0123456789abcdef"
+            hex.withUTF8Buffer { hex in
+                for byte in digest.prefix(16) {
+                    emit(hex[Int(byte >> 4)])
+                    emit(hex[Int(byte & 0x0F)])
+                }
+            }
         }
     }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// `given` when it has any non-whitespace character, else `derived`: the `effectiveID` of every input.
     public static func effective(given: String?, derived: @autoclosure () -> String) -> String {

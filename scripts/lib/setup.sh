@@ -1,10 +1,11 @@
 # Shared by scripts/*: installs what Kakusa needs when it is missing. Source it; it defines functions only.
 
-# Debian packages: librdkafka (headers, pkg-config file, mock cluster), jemalloc (the ingester's and the aggregator's allocator), kcat,
+# Debian packages: librdkafka (headers, pkg-config file, mock cluster), jemalloc (the ingester's and the aggregator's allocator),
+# OpenSSL's libcrypto (record ids' SHA-256), kcat,
 # docker-compose (to check compose.yaml).
 kakusa_install_system_packages() {
     local missing=()
-    for pkg in librdkafka-dev libjemalloc-dev kafkacat pkg-config docker-compose python3-venv time; do
+    for pkg in librdkafka-dev libjemalloc-dev libssl-dev kafkacat pkg-config docker-compose python3-venv time; do
         dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
     done
     if [ ${#missing[@]} -gt 0 ]; then
