@@ -113,7 +113,7 @@ final class AggregatorService: Service, Sendable {
                 let count = batch.count
                 let task = Task { [result] () throws -> Committed in
                     // No transaction of this instance is open: none of its later records can precede these ends.
-                    var ends = try await self.producer.endOffsets(outputPartitions)
+                    var ends = try await self.outputEnds(outputPartitions)
                     ends.merge(starts) { min($0, $1) }
                     let changed = ends.filter { notedNow[$0.key] != $0.value }
                     try await self.commit(outputs, result, starts: changed, offsets: offsets)
@@ -208,6 +208,22 @@ final class AggregatorService: Service, Sendable {
             (0..<Int32(metadata.topicPartitions[topic] ?? 0)).map { TopicPartition(topic: topic, partition: $0) }
         }
         return Started(pending: pending, noted: noted, restoredFor: restoredFor, outputPartitions: outputPartitions)
+    }
+
+    /// The output partitions' ends before a transaction, asked again for up to a minute while the brokers are away:
+    /// nothing of the batch is written yet, so waiting costs nothing, where failing would restore the state and
+    /// rewind the input. (Twice in fresh-clone CI runs, an outage that caught this query ended in that restore and
+    /// rewind and in rounds never derived; see the README's known issues.)
+    private func outputEnds(_ partitions: [TopicPartition]) async throws -> [TopicPartition: Int64] {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while true {
+            do {
+                return try await producer.endOffsets(partitions)
+            } catch let error as KafkaError where error.code != .fatal && ContinuousClock.now < deadline && !stop.isFired {
+                logger.warning("output ends unknown, asking again", metadata: [LogKey.error: "\(error)"])
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
     }
 
     private func outputEndRecords(_ ends: [TopicPartition: Int64]) -> [ProducerMessage] {
