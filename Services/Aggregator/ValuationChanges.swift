@@ -33,50 +33,6 @@ struct ValuationChanges: Sendable, Equatable {
         /// The company slug.
         var slug: String { Slugs.make(company) }
 
-        /// Reads an entry as the changelog holds it, a positional array (`[funding_round_id, company, country, round,
-        /// announced_on, valuation amount, valuation currency, valuation_usd, sequence]`, see ``FastJSON``), or as an
-        /// object with the keys above (the changelog's format before, and how the query API shows it).
-        init(from decoder: any Decoder) throws {
-            if var fields = try? decoder.unkeyedContainer() {
-                fundingRoundID = try fields.decode(String.self)
-                company = try fields.decode(String.self)
-                country = try fields.decode(String.self)
-                round = try fields.decodeIfPresent(String.self)
-                announcedOn = try fields.decode(String.self)
-                valuation = Money(amount: try fields.decode(Double.self), currency: try fields.decode(String.self))
-                valuationUSD = try fields.decode(Double.self)
-                sequence = try fields.decode(Int.self)
-                guard fields.isAtEnd else {
-                    throw DecodingError.dataCorruptedError(
-                        in: fields, debugDescription: "a valuation entry has 9 fields, this one more")
-                }
-                return
-            }
-            let fields = try decoder.container(keyedBy: CodingKeys.self)
-            fundingRoundID = try fields.decode(String.self, forKey: .fundingRoundID)
-            company = try fields.decode(String.self, forKey: .company)
-            country = try fields.decode(String.self, forKey: .country)
-            round = try fields.decodeIfPresent(String.self, forKey: .round)
-            announcedOn = try fields.decode(String.self, forKey: .announcedOn)
-            valuation = try fields.decode(Money.self, forKey: .valuation)
-            valuationUSD = try fields.decode(Double.self, forKey: .valuationUSD)
-            sequence = try fields.decode(Int.self, forKey: .sequence)
-        }
-
-        init(
-            fundingRoundID: String, company: String, country: String, round: String?, announcedOn: String,
-            valuation: Money, valuationUSD: Double, sequence: Int
-        ) {
-            self.fundingRoundID = fundingRoundID
-            self.company = company
-            self.country = country
-            self.round = round
-            self.announcedOn = announcedOn
-            self.valuation = valuation
-            self.valuationUSD = valuationUSD
-            self.sequence = sequence
-        }
-
         fileprivate func precedes(_ other: Entry) -> Bool {
             (announcedOn, sequence) < (other.announcedOn, other.sequence)
         }
@@ -219,7 +175,38 @@ struct ValuationChanges: Sendable, Equatable {
 }
 
 extension ValuationChanges.Entry {
-    /// The history entry of `round`, whose id is `id` (in an extension: the memberwise initializer stays).
+    /// Reads an entry as the changelog holds it, a positional array (`[funding_round_id, company, country, round,
+    /// announced_on, valuation amount, valuation currency, valuation_usd, sequence]`, see ``FastJSON``), or as an
+    /// object with the keys of `CodingKeys` (the changelog's format before, and how the query API shows it).
+    init(from decoder: any Decoder) throws {
+        if var fields = try? decoder.unkeyedContainer() {
+            fundingRoundID = try fields.decode(String.self)
+            company = try fields.decode(String.self)
+            country = try fields.decode(String.self)
+            round = try fields.decodeIfPresent(String.self)
+            announcedOn = try fields.decode(String.self)
+            valuation = Money(amount: try fields.decode(Double.self), currency: try fields.decode(String.self))
+            valuationUSD = try fields.decode(Double.self)
+            sequence = try fields.decode(Int.self)
+            guard fields.isAtEnd else {
+                throw DecodingError.dataCorruptedError(
+                    in: fields, debugDescription: "a valuation entry has 9 fields, this one more")
+            }
+            return
+        }
+        let fields = try decoder.container(keyedBy: CodingKeys.self)
+        fundingRoundID = try fields.decode(String.self, forKey: .fundingRoundID)
+        company = try fields.decode(String.self, forKey: .company)
+        country = try fields.decode(String.self, forKey: .country)
+        round = try fields.decodeIfPresent(String.self, forKey: .round)
+        announcedOn = try fields.decode(String.self, forKey: .announcedOn)
+        valuation = try fields.decode(Money.self, forKey: .valuation)
+        valuationUSD = try fields.decode(Double.self, forKey: .valuationUSD)
+        sequence = try fields.decode(Int.self, forKey: .sequence)
+    }
+
+    /// The history entry of `round`, whose id is `id`. (It and the decoder are in an extension: the memberwise
+    /// initializer stays.)
     init(_ round: FundingRound, id: String, valuationUSD: Double, sequence: Int) {
         self.init(
             fundingRoundID: id, company: round.company, country: round.country, round: round.round,
