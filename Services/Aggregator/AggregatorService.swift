@@ -77,7 +77,19 @@ final class AggregatorService: Service, Sendable {
             var inFlight: InFlight?
             // The buffers of the batch before, written and acknowledged: reused, not allocated (and faulted in) again.
             var spare: BatchDeriver.Result?
-            while let batch = try await nextBatch() {
+            while true {
+                var ready = bufferedBatch()
+                if ready == nil, let previous = inFlight {
+                    // Nothing to derive meanwhile: the transaction is settled now, so that one that failed is
+                    // tried again at once, not when more input comes.
+                    inFlight = nil
+                    if let restarted = try await settle(previous, pending: &pending, noted: &noted, spare: &spare) {
+                        (pending, noted) = restarted
+                        continue
+                    }
+                }
+                if ready == nil { ready = try await nextBatch() }
+                guard let batch = ready else { break }
                 let assigned = consumer.assignedPartitions
                 if !assigned.isSubset(of: restoredFor) {
                     if let previous = inFlight {
@@ -212,8 +224,7 @@ final class AggregatorService: Service, Sendable {
 
     /// The output partitions' ends before a transaction, asked again for up to a minute while the brokers are away:
     /// nothing of the batch is written yet, so waiting costs nothing, where failing would restore the state and
-    /// rewind the input. (Twice in fresh-clone CI runs, an outage that caught this query ended in that restore and
-    /// rewind and in rounds never derived; see the README's known issues.)
+    /// rewind the input.
     private func outputEnds(_ partitions: [TopicPartition]) async throws -> [TopicPartition: Int64] {
         let deadline = ContinuousClock.now + .seconds(60)
         while true {
@@ -285,6 +296,13 @@ final class AggregatorService: Service, Sendable {
                 try await producer.submit(result.offsetRecords).wait().throwIfFailed()
             }
         }
+    }
+
+    /// What the consumer already polled, without waiting; nil when nothing is there or shutdown began.
+    private func bufferedBatch() -> [KafkaMessage]? {
+        if stop.isFired { return nil }
+        var iterator = consumer.messages.makeAsyncIterator()
+        return iterator.bufferedBatch()
     }
 
     /// The next batch, or nil once graceful shutdown began or the consumer ended. A batch taken but not returned

@@ -17,6 +17,10 @@ public final class KafkaConsumer: Service, @unchecked Sendable {
     let handoff: MessageHandoff
     /// Bumped by a rewind: batches polled before it are dropped.
     let seekEpoch = Atomic<UInt64>(0)
+    /// Held by each poll round and by a rewind's seek, so that no round spans a seek. A round that began before the
+    /// seek carries the old epoch; had it returned records fetched after the seek, they would be dropped as stale
+    /// though librdkafka has moved past them (the fault suite lost rounds that way, after a broker outage).
+    let pollGate = Mutex(())
     private let started = Mutex(false)
 
     public init(configuration: KafkaConsumerConfiguration, logger: Logger) throws {
@@ -138,16 +142,22 @@ public final class KafkaConsumer: Service, @unchecked Sendable {
             let targets = partitions.map { TopicPartitionOffset($0, offset: committed[$0] ?? Int64(RD_KAFKA_OFFSET_BEGINNING)) }
             let list = TopicPartitionList.make(targets)
             defer { rd_kafka_topic_partition_list_destroy(list) }
-            if let error = rd_kafka_seek_partitions(client.handle, list, 10_000) {
-                throw KafkaError.consuming(error, context: "seek to committed offsets")
+            // Waits for the poll round under way (at most its 100 ms): the rounds after this one see the new epoch,
+            // and librdkafka gives them only records fetched after the seek. What is buffered now is from before
+            // it; cleared after the gate opens, it could be records polled after the seek.
+            try self.pollGate.withLock { _ in
+                defer {
+                    self.seekEpoch.add(1, ordering: .sequentiallyConsistent)
+                    self.handoff.clear()
+                }
+                if let error = rd_kafka_seek_partitions(client.handle, list, 10_000) {
+                    throw KafkaError.consuming(error, context: "seek to committed offsets")
+                }
             }
             for (o, err) in TopicPartitionList.readOffsets(list) where err != RD_KAFKA_RESP_ERR_NO_ERROR {
                 logger.warning("seek failed", metadata: ["partition": "\(o.topicPartition)", "rdkafka.error": "\(String(cString: rd_kafka_err2name(err)))"])
             }
         }
-        // Anything polled while seeking is from before the seek.
-        seekEpoch.add(1, ordering: .sequentiallyConsistent)
-        handoff.clear()
         logger.info("rewound to committed offsets", metadata: ["partitions": "\(partitions.count)"])
     }
 
@@ -198,6 +208,21 @@ public struct KafkaConsumerMessages: AsyncSequence, Sendable {
             }
         }
 
+        /// What is already polled, as ``nextBatch()`` gives it, or nil at once when nothing is (or only records
+        /// a rewind or a rebalance made stale).
+        public mutating func bufferedBatch() -> [KafkaMessage]? {
+            if index < batch.count {
+                defer { batch = []; index = 0 }
+                return Array(batch[index...])
+            }
+            let limit = consumer.configuration.maxBatchSize
+            var messages: [KafkaMessage] = []
+            while messages.count < limit, let more = consumer.handoff.takeBuffered(maxCount: limit - messages.count) {
+                messages += usable(more)
+            }
+            return messages.isEmpty ? nil : messages
+        }
+
         /// The batch's records that are still to be read: none after a rewind, none of partitions lost since.
         private func usable(_ taken: MessageHandoff.Batch) -> [KafkaMessage] {
             guard taken.epoch == consumer.seekEpoch.load(ordering: .sequentiallyConsistent) else { return [] }
@@ -243,14 +268,22 @@ final class ConsumerPoller: @unchecked Sendable {
     /// `maxBatchSize`) without waiting, converted and handed over as one batch. Both calls serve rebalances and
     /// errors. (A batch call with a timeout would wait for a full batch: latency at low rates.)
     func pollOnce() {
+        // The hand-over, which may wait for the reader, stays outside the gate: a rewind never waits for it.
+        let batch = consumer.pollGate.withLock { _ in poll() }
+        if let fatal = consumer.client.fatalError { fail(fatal) }
+        if let batch {
+            consumer.client.markBrokersReachable()
+            _ = consumer.handoff.put(batch)
+        }
+    }
+
+    /// Waits up to 100 ms for a first record, then takes what else is already there; nil when no record came.
+    private func poll() -> MessageHandoff.Batch? {
         let epoch = consumer.seekEpoch.load(ordering: .sequentiallyConsistent)
         let generation = consumer.client.assignment.generation
         let capacity = consumer.configuration.maxBatchSize
         if raw.count != capacity { raw = .init(repeating: nil, count: capacity) }
-        guard let first = rd_kafka_consumer_poll(consumer.client.handle, 100) else {
-            if let fatal = consumer.client.fatalError { fail(fatal) }
-            return
-        }
+        guard let first = rd_kafka_consumer_poll(consumer.client.handle, 100) else { return nil }
         raw[0] = first
         let more = capacity > 1 ? raw.withUnsafeMutableBufferPointer {
             rd_kafka_consume_batch_queue(queue.pointer, 0, $0.baseAddress! + 1, capacity - 1)
@@ -268,11 +301,7 @@ final class ConsumerPoller: @unchecked Sendable {
                 report(err, message)
             }
         }
-        if let fatal = consumer.client.fatalError { fail(fatal) }
-        if !messages.isEmpty {
-            consumer.client.markBrokersReachable()
-            _ = consumer.handoff.put(.init(messages: messages, epoch: epoch, generation: generation))
-        }
+        return messages.isEmpty ? nil : .init(messages: messages, epoch: epoch, generation: generation)
     }
 
     private func convert(_ raw: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaMessage {

@@ -38,7 +38,7 @@ import Testing
 
     /// The contract, computed here: per company the newest round by `announced_on` (a tie is newer), the change
     /// from its USD valuation; an older round or an id already seen gives nothing. Keyed by the change's id.
-    static func expectedChanges() -> [String: Expected] {
+    static func expectedChanges(_ rounds: ArraySlice<FundingRound> = rounds[...]) -> [String: Expected] {
         var newest: [String: (date: String, usd: Double)] = [:]
         var seen: Set<String> = []
         var expected: [String: Expected] = [:]
@@ -150,6 +150,87 @@ import Testing
                 "\(change.company) \(change.announcedOn)")
         }
         #expect(second.output.contains("output_tail"), "the restart restored its state")
+        try await producer.close()
+    }
+
+    /// A transaction that fails before it wrote its batch (a produce refused), again and again while the input is
+    /// otherwise idle: each time the aggregator aborts, restores its state and rewinds, and the batch must be derived
+    /// again. A rewind once lost the records fetched right after its seek (the poll under way stamped them as stale),
+    /// which left rounds underived and later rounds of those companies computed against an older one. A short fetch
+    /// wait makes that re-fetch quick, as it was after the fault suite's broker outage.
+    @Test func abortedTransactionsRestoreAndRewindWithoutLosingARound() async throws {
+        let broker = try DevBrokerProcess(arguments: ["--partitions", "4"])
+        defer { broker.harness.kill9() }
+        let kafka = KafkaConfiguration(bootstrapServers: broker.bootstrapServers)
+        let topics = Topics()
+        let environment = [
+            "KAFKA_BROKERS": broker.bootstrapServers, "KAKUSA_INSTANCE_ID": "abort-test", "KAFKA_SESSION_TIMEOUT_MS": "6000",
+            "KAFKA_FETCH_WAIT_MAX_MS": "5", "KAKUSA_FX_RATES": "CNY=7.25,JPY=155", "KAKUSA_HTTP_PORT": "0",
+            "KAKUSA_LOG_LEVEL": "info",
+        ]
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(kafka: kafka), logger: testLogger)
+        let reader = KafkaTopicReader(kafka: kafka, isolationLevel: .readCommitted, timeout: .seconds(20))
+        func changes() async throws -> [ValuationChange] {
+            try await reader.readAll(topic: topics.valuationChanges, logger: testLogger)
+                .map { try KakusaJSON.decode(ValuationChange.self, from: $0.value ?? []) }
+        }
+        /// Sends the rounds; sent again if a refused produce meant for the aggregator hit this producer first (a round
+        /// twice is a duplicate id, which gives nothing).
+        func produce(_ rounds: ArraySlice<FundingRound>) async throws {
+            let messages = try rounds.map {
+                ProducerMessage(topic: topics.fundingRounds, key: Array($0.key.utf8), value: try KakusaJSON.encode($0))
+            }
+            if (try? await producer.send(batch: messages).throwIfFailed()) == nil {
+                try await producer.send(batch: messages).throwIfFailed()
+            }
+        }
+        /// Waits until every change expected from `rounds[..<end]` is on the topic.
+        func awaitChanges(through end: Int) async throws -> Bool {
+            let wanted = Set(Self.expectedChanges(Self.rounds[..<end]).keys)
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline {
+                if Set(try await changes().map(\.id)).isSuperset(of: wanted) { return true }
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            return false
+        }
+
+        let aggregator = try ServiceProcessHarness.aggregator(environment: environment)
+        try await produce(Self.rounds[..<1500])
+        #expect(try await awaitChanges(through: 1500), "changes of the first 1,500 rounds missing")
+        let slices = 6
+        for slice in 0..<slices {
+            let range = (1500 + slice * 250)..<(1750 + slice * 250)
+            try await produce(Self.rounds[range])
+            // The next Produce request, almost always the aggregator's first of the transaction for this slice, is
+            // refused (INVALID_RECORD, permanent: abortable for a transactional producer): the transaction aborts
+            // having written little or nothing, and its batch must be read and derived again.
+            try broker.harness.send("errors 0 87 1")
+            let complete = try await awaitChanges(through: range.upperBound)
+            #expect(complete, "changes of rounds \(range) missing")
+            if !complete {
+                if let path = ProcessInfo.processInfo.environment["KAKUSA_TEST_LOG_DIR"] {
+                    try? aggregator.output.write(toFile: path + "/aborted-transactions.log", atomically: true, encoding: .utf8)
+                }
+                break
+            }
+        }
+        let metrics = try await aggregator.metrics()
+        let aborted = metrics.firstMatch(of: /\nkakusa_aggregator_transactions_aborted_total (\d+)/).flatMap { Int($0.1) }
+        #expect((aborted ?? 0) >= slices - 1, "\(aborted ?? 0) transactions aborted for \(slices) refused produce requests")
+        #expect(try await aggregator.terminate(within: .seconds(30)) == 0)
+
+        let expected = Self.expectedChanges(Self.rounds[..<3000])
+        let all = try await changes()
+        let counts = Dictionary(all.map { ($0.id, 1) }, uniquingKeysWith: +)
+        let missing = expected.keys.filter { counts[$0] == nil }.count
+        let unexpected = counts.keys.filter { expected[$0] == nil }.count
+        #expect(missing == 0 && unexpected == 0, "\(missing) changes missing, \(unexpected) not expected")
+        #expect(counts.values.allSatisfy { $0 == 1 }, "changes written more than once")
+        let wrong = all.filter {
+            expected[$0.id] != Expected(previous: $0.previous?.amount, current: $0.current.amount, changePct: $0.changePct)
+        }
+        #expect(wrong.isEmpty, "\(wrong.count) changes computed against the wrong previous round, e.g. \(wrong.first.map { "\($0.company) \($0.announcedOn)" } ?? "")")
         try await producer.close()
     }
 }

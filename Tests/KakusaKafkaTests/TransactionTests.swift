@@ -104,4 +104,47 @@ struct TransactionTests {
             #expect(second == Array(0..<20))
         }
     }
+
+    /// A rewind while the polling thread waits in librdkafka: the records fetched from the committed offset right
+    /// after the seek must reach the reader, not be dropped as if polled before it (which lost rounds in the fault
+    /// suite's broker outage). A short fetch wait makes the re-fetch land inside the poll that began before the seek;
+    /// the pauses put the seek at different points of that poll.
+    @Test func rewindingAnIdleConsumerReadsEveryRecordAgain() async throws {
+        try await withBroker(topics: ["in": 1]) { cluster in
+            let input = try KafkaProducer(configuration: producerConfiguration(cluster), logger: testLogger)
+            _ = try await input.send(batch: (0..<20).map { message("in", $0) })
+            try await input.close()
+            var configuration = consumerConfiguration(cluster, group: "idle-rewind", topics: ["in"])
+            configuration.kafka.properties["fetch.wait.max.ms"] = "5"
+            let consumer = try KafkaConsumer(configuration: configuration, logger: testLogger)
+            let reads = try await withThrowingTaskGroup(of: [[Int64]]?.self) { group in
+                group.addTask { try await consumer.run(); return nil }
+                group.addTask {
+                    var reads: [[Int64]] = []
+                    for round in 0..<12 {
+                        let offsets = try await withDeadline(round == 0 ? 30 : 10, "read \(round) after rewinds") {
+                            var read: [KafkaMessage] = []
+                            var iterator = consumer.messages.makeAsyncIterator()
+                            while read.count < 20, let b = try await iterator.nextBatch() { read += b }
+                            return read.map(\.offset)
+                        }
+                        reads.append(offsets)
+                        try await Task.sleep(for: .milliseconds(10 * round))
+                        try await consumer.rewindToCommitted()
+                    }
+                    return reads
+                }
+                var result: [[Int64]] = []
+                while let r = try await group.next() {
+                    if let r {
+                        result = r
+                        group.cancelAll()
+                    }
+                }
+                return result
+            }
+            #expect(reads.count == 12)
+            for read in reads { #expect(read == Array(0..<20)) }
+        }
+    }
 }
