@@ -30,7 +30,7 @@ final class AggregatorService: Service, Sendable {
     let view: StateView
     let readiness: Readiness
     let logger: Logger
-    private let stop = StopSignal()
+    private let stop = Signal()
     private let recordsIn = Counter(label: "kakusa_aggregator_records_in_total")
     private let recordsSkipped = Counter(label: "kakusa_aggregator_records_skipped_total")
     private let derivedOut = Counter(label: "kakusa_aggregator_records_out_total", dimensions: [("kind", "derived")])
@@ -78,18 +78,18 @@ final class AggregatorService: Service, Sendable {
             // The buffers of the batch before, written and acknowledged: reused, not allocated (and faulted in) again.
             var spare: BatchDeriver.Result?
             while true {
-                var ready = bufferedBatch()
-                if ready == nil, let previous = inFlight {
-                    // Nothing to derive meanwhile: the transaction is settled now, so that one that failed is
-                    // tried again at once, not when more input comes.
+                let next = try await nextBatch(orEndOf: inFlight)
+                if next.transactionEnded, let previous = inFlight {
+                    // Settled as soon as it ends, not with the next batch: one that failed is tried again at once,
+                    // not when more input comes. A batch taken meanwhile is from before the rewind: dropped.
                     inFlight = nil
                     if let restarted = try await settle(previous, pending: &pending, noted: &noted, spare: &spare) {
                         (pending, noted) = restarted
                         continue
                     }
                 }
-                if ready == nil { ready = try await nextBatch() }
-                guard let batch = ready else { break }
+                if next.stopped { break }
+                guard let batch = next.batch else { continue }
                 let assigned = consumer.assignedPartitions
                 if !assigned.isSubset(of: restoredFor) {
                     if let previous = inFlight {
@@ -123,7 +123,9 @@ final class AggregatorService: Service, Sendable {
                 let notedNow = noted
                 let offsets = batch.nextOffsets
                 let count = batch.count
+                let ended = Signal()
                 let task = Task { [result] () throws -> Committed in
+                    defer { ended.fire() }
                     // No transaction of this instance is open: none of its later records can precede these ends.
                     var ends = try await self.outputEnds(outputPartitions)
                     ends.merge(starts) { min($0, $1) }
@@ -132,7 +134,7 @@ final class AggregatorService: Service, Sendable {
                     self.committed(result, count: count, written: outputs.count, began: began)
                     return Committed(ends: ends, result: result)
                 }
-                inFlight = InFlight(task: task, applied: applied)
+                inFlight = InFlight(task: task, ended: ended, applied: applied)
             }
             if let previous = inFlight {
                 _ = try await settle(previous, pending: &pending, noted: &noted, spare: &spare)
@@ -146,6 +148,8 @@ final class AggregatorService: Service, Sendable {
     /// A batch's transaction under way, and the input offsets applied once it commits.
     private struct InFlight {
         var task: Task<Committed, any Error>
+        /// Fired when the task ends, committed or not.
+        var ended: Signal
         var applied: [TopicPartition: Int64]
     }
 
@@ -298,30 +302,54 @@ final class AggregatorService: Service, Sendable {
         }
     }
 
-    /// What the consumer already polled, without waiting; nil when nothing is there or shutdown began.
-    private func bufferedBatch() -> [KafkaMessage]? {
-        if stop.isFired { return nil }
-        var iterator = consumer.messages.makeAsyncIterator()
-        return iterator.bufferedBatch()
+    /// What ended the wait for the next batch: a batch, the end of the transaction in flight, graceful shutdown (or
+    /// the consumer's end); more than one when they came together.
+    private struct Next {
+        var batch: [KafkaMessage]?
+        var transactionEnded = false
+        var stopped = false
     }
 
-    /// The next batch, or nil once graceful shutdown began or the consumer ended. A batch taken but not returned
-    /// (shutdown won the race) was never committed and is read again after the restart.
-    private func nextBatch() async throws -> [KafkaMessage]? {
-        if stop.isFired { return nil }
+    /// Waits for the next batch, or for the transaction in flight to end, or for graceful shutdown. A batch taken as
+    /// the wait ends for another reason is kept, not dropped: its records would otherwise be skipped. (A batch taken
+    /// once shutdown began was never committed and is read again after the restart.)
+    private func nextBatch(orEndOf inFlight: InFlight?) async throws -> Next {
+        if stop.isFired { return Next(stopped: true) }
         let consumer = self.consumer
         let stop = self.stop
-        return try await withThrowingTaskGroup(of: [KafkaMessage]?.self) { group in
+        enum Event: Sendable {
+            case batch([KafkaMessage]?)
+            case transactionEnded, stopped
+        }
+        return try await withThrowingTaskGroup(of: Event.self) { group in
             group.addTask {
                 var iterator = consumer.messages.makeAsyncIterator()
-                return try await iterator.nextBatch()
+                return .batch(try await iterator.nextBatch())
             }
             group.addTask {
                 await stop.wait()
-                return nil
+                return .stopped
             }
-            defer { group.cancelAll() }
-            return try await group.next() ?? nil
+            if let ended = inFlight?.ended {
+                group.addTask {
+                    await ended.wait()
+                    return .transactionEnded
+                }
+            }
+            var next = Next()
+            // The first to end; then the others are cancelled (a cancelled wait ends at once), and a batch one of
+            // them still brings is kept.
+            if case .batch(let batch)? = try await group.next() {
+                next.batch = batch
+                if batch == nil { next.stopped = true }  // the consumer ended
+            }
+            group.cancelAll()
+            while !group.isEmpty {
+                if case .batch(let batch?)? = try? await group.next() { next.batch = batch }
+            }
+            next.transactionEnded = inFlight?.ended.isFired ?? false
+            next.stopped = next.stopped || stop.isFired
+            return next
         }
     }
 

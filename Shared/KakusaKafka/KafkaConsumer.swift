@@ -17,9 +17,7 @@ public final class KafkaConsumer: Service, @unchecked Sendable {
     let handoff: MessageHandoff
     /// Bumped by a rewind: batches polled before it are dropped.
     let seekEpoch = Atomic<UInt64>(0)
-    /// Held by each poll round and by a rewind's seek, so that no round spans a seek. A round that began before the
-    /// seek carries the old epoch; had it returned records fetched after the seek, they would be dropped as stale
-    /// though librdkafka has moved past them (the fault suite lost rounds that way, after a broker outage).
+    /// Held by each poll round and by a rewind, so that no round spans a rewind (see ``rewindToCommitted()``).
     let pollGate = Mutex(())
     private let started = Mutex(false)
 
@@ -117,48 +115,59 @@ public final class KafkaConsumer: Service, @unchecked Sendable {
     public func committed(_ partitions: [TopicPartition], timeout: Duration = .seconds(10)) async throws -> [TopicPartition: Int64] {
         let client = self.client
         let ms = Int32(clamping: timeout.components.seconds * 1000)
-        return try await client.blocking.run {
-            let list = TopicPartitionList.make(partitions)
-            defer { rd_kafka_topic_partition_list_destroy(list) }
-            let err = rd_kafka_committed(client.handle, list, ms)
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdKafka(err, context: "committed offsets", retriable: true) }
-            var result: [TopicPartition: Int64] = [:]
-            for (o, _) in TopicPartitionList.readOffsets(list) where o.offset >= 0 { result[o.topicPartition] = o.offset }
-            return result
-        }
+        return try await client.blocking.run { try Self.committed(partitions, client: client, timeoutMilliseconds: ms) }
+    }
+
+    private static func committed(
+        _ partitions: [TopicPartition], client: RDKafkaClient, timeoutMilliseconds: Int32
+    ) throws -> [TopicPartition: Int64] {
+        let list = TopicPartitionList.make(partitions)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_committed(client.handle, list, timeoutMilliseconds)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdKafka(err, context: "committed offsets", retriable: true) }
+        var result: [TopicPartition: Int64] = [:]
+        for (o, _) in TopicPartitionList.readOffsets(list) where o.offset >= 0 { result[o.topicPartition] = o.offset }
+        return result
     }
 
     /// Moves every owned partition back to its committed offset and drops what was read past it: after
-    /// an aborted transaction, the records of that transaction are read again.
+    /// an aborted transaction, the records of that transaction are read again. For the reading task (not concurrent
+    /// with its own reads).
+    ///
+    /// All of it happens while no poll round runs (the gate): rebalances happen inside poll rounds, so the partitions
+    /// sought are exactly the ones owned, and every round after it carries the new epoch and gets from librdkafka
+    /// only records fetched after the seek. A round that spanned the seek would carry the old epoch, and the records
+    /// it had fetched after the seek would be dropped as stale though librdkafka had moved past them.
     public func rewindToCommitted() async throws {
-        seekEpoch.add(1, ordering: .sequentiallyConsistent)
-        handoff.clear()
-        let partitions = Array(client.assignment.partitions)
-        guard !partitions.isEmpty else { return }
-        let committed = try await committed(partitions)
         let client = self.client
         let logger = self.logger
-        try await client.blocking.run {
-            let targets = partitions.map { TopicPartitionOffset($0, offset: committed[$0] ?? Int64(RD_KAFKA_OFFSET_BEGINNING)) }
-            let list = TopicPartitionList.make(targets)
-            defer { rd_kafka_topic_partition_list_destroy(list) }
-            // Waits for the poll round under way (at most its 100 ms): the rounds after this one see the new epoch,
-            // and librdkafka gives them only records fetched after the seek. What is buffered now is from before
-            // it; cleared after the gate opens, it could be records polled after the seek.
+        let count = try await client.blocking.run { () throws -> Int in
+            // Waits for the poll round under way: at most its 100 ms wait and the conversion of what it took.
             try self.pollGate.withLock { _ in
                 defer {
                     self.seekEpoch.add(1, ordering: .sequentiallyConsistent)
                     self.handoff.clear()
                 }
+                let partitions = Array(client.assignment.partitions)
+                guard !partitions.isEmpty else { return 0 }
+                let committed = try Self.committed(partitions, client: client, timeoutMilliseconds: 10_000)
+                let targets = partitions.map {
+                    TopicPartitionOffset($0, offset: committed[$0] ?? Int64(RD_KAFKA_OFFSET_BEGINNING))
+                }
+                let list = TopicPartitionList.make(targets)
+                defer { rd_kafka_topic_partition_list_destroy(list) }
                 if let error = rd_kafka_seek_partitions(client.handle, list, 10_000) {
                     throw KafkaError.consuming(error, context: "seek to committed offsets")
                 }
-            }
-            for (o, err) in TopicPartitionList.readOffsets(list) where err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                logger.warning("seek failed", metadata: ["partition": "\(o.topicPartition)", "rdkafka.error": "\(String(cString: rd_kafka_err2name(err)))"])
+                for (o, err) in TopicPartitionList.readOffsets(list) where err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    logger.warning(
+                        "seek failed",
+                        metadata: ["partition": "\(o.topicPartition)", "rdkafka.error": "\(String(cString: rd_kafka_err2name(err)))"])
+                }
+                return partitions.count
             }
         }
-        logger.info("rewound to committed offsets", metadata: ["partitions": "\(partitions.count)"])
+        logger.info("rewound to committed offsets", metadata: ["partitions": "\(count)"])
     }
 
     /// librdkafka's group metadata, for `sendOffsetsToTransaction`. The caller destroys it.

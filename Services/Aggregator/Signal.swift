@@ -1,7 +1,8 @@
 import Synchronization
 
-/// A one-way flag that tasks can wait on: graceful shutdown fires it, the loop's wait for the next batch ends.
-final class StopSignal: Sendable {
+/// A one-way flag that tasks can wait on: graceful shutdown fires one, a batch's transaction fires one as it ends;
+/// the loop's wait for the next batch ends.
+final class Signal: Sendable {
     private let state = Mutex<(fired: Bool, waiters: [Int: CheckedContinuation<Void, Never>], next: Int)>((false, [:], 0))
 
     var isFired: Bool { state.withLock { $0.fired } }
