@@ -137,7 +137,14 @@ final class AggregatorService: Service, Sendable {
                 inFlight = InFlight(task: task, ended: ended, applied: applied)
             }
             if let previous = inFlight {
-                _ = try await settle(previous, pending: &pending, noted: &noted, spare: &spare)
+                // Shutting down, an aborted transaction needs no restore and no rewind: its batch, never committed,
+                // is read again after the restart.
+                do {
+                    _ = try await previous.task.value
+                } catch let error as KafkaError where error.code != .fatal {
+                    aborted.increment()
+                    logger.warning("transaction aborted at shutdown", metadata: [LogKey.error: "\(error)"])
+                }
             }
         } onGracefulShutdown: {
             self.stop.fire()
@@ -337,18 +344,28 @@ final class AggregatorService: Service, Sendable {
                 }
             }
             var next = Next()
-            // The first to end; then the others are cancelled (a cancelled wait ends at once), and a batch one of
-            // them still brings is kept.
-            if case .batch(let batch)? = try await group.next() {
+            func note(_ event: Event?) {
+                guard case .batch(let batch)? = event else { return }
                 next.batch = batch
                 if batch == nil { next.stopped = true }  // the consumer ended
             }
+            // The first to end; then the others are cancelled (a cancelled wait ends at once), and a batch one of
+            // them still brings is kept. A consumer error is thrown once they are all done.
+            note(try await group.next())
             group.cancelAll()
+            var failure: (any Error)?
             while !group.isEmpty {
-                if case .batch(let batch?)? = try? await group.next() { next.batch = batch }
+                do {
+                    note(try await group.next())
+                } catch is CancellationError {
+                } catch {
+                    failure = error
+                }
             }
+            if let failure { throw failure }
             next.transactionEnded = inFlight?.ended.isFired ?? false
-            next.stopped = next.stopped || stop.isFired
+            // Cancelled without a graceful shutdown (another service failed): the waits end at once, so stop too.
+            next.stopped = next.stopped || stop.isFired || Task.isCancelled
             return next
         }
     }

@@ -126,7 +126,12 @@ public final class KafkaConsumer: Service, @unchecked Sendable {
         let err = rd_kafka_committed(client.handle, list, timeoutMilliseconds)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdKafka(err, context: "committed offsets", retriable: true) }
         var result: [TopicPartition: Int64] = [:]
-        for (o, _) in TopicPartitionList.readOffsets(list) where o.offset >= 0 { result[o.topicPartition] = o.offset }
+        for (o, err) in TopicPartitionList.readOffsets(list) {
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                throw KafkaError.rdKafka(err, context: "committed offset of \(o.topicPartition)", retriable: true)
+            }
+            if o.offset >= 0 { result[o.topicPartition] = o.offset }
+        }
         return result
     }
 
@@ -159,10 +164,9 @@ public final class KafkaConsumer: Service, @unchecked Sendable {
                 if let error = rd_kafka_seek_partitions(client.handle, list, 10_000) {
                     throw KafkaError.consuming(error, context: "seek to committed offsets")
                 }
+                // A partition not moved back would lose what the new epoch drops: the rewind fails instead.
                 for (o, err) in TopicPartitionList.readOffsets(list) where err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                    logger.warning(
-                        "seek failed",
-                        metadata: ["partition": "\(o.topicPartition)", "rdkafka.error": "\(String(cString: rd_kafka_err2name(err)))"])
+                    throw KafkaError.rdKafka(err, context: "seek \(o.topicPartition) to its committed offset", retriable: true)
                 }
                 return partitions.count
             }
