@@ -79,25 +79,21 @@ final class AggregatorService: Service, Sendable {
             var spare: BatchDeriver.Result?
             while true {
                 let next = try await nextBatch(orEndOf: inFlight)
-                if next.transactionEnded, let previous = inFlight {
-                    // Settled as soon as it ends, not with the next batch: one that failed is tried again at once,
-                    // not when more input comes. A batch taken meanwhile is from before the rewind: dropped.
-                    inFlight = nil
-                    if let restarted = try await settle(previous, pending: &pending, noted: &noted, spare: &spare) {
-                        (pending, noted) = restarted
-                        continue
-                    }
+                // Settled as soon as it ends, not with the next batch: one that failed is tried again at once, not
+                // when more input comes. A batch taken meanwhile is from before the rewind: dropped.
+                if next.transactionEnded, let previous = inFlight.take(),
+                    try await rewound(settling: previous, pending: &pending, noted: &noted, spare: &spare)
+                {
+                    continue
                 }
                 if next.stopped { break }
                 guard let batch = next.batch else { continue }
                 let assigned = consumer.assignedPartitions
                 if !assigned.isSubset(of: restoredFor) {
-                    if let previous = inFlight {
-                        inFlight = nil
-                        if let restarted = try await settle(previous, pending: &pending, noted: &noted, spare: &spare) {
-                            (pending, noted) = restarted
-                            continue
-                        }
+                    if let previous = inFlight.take(),
+                        try await rewound(settling: previous, pending: &pending, noted: &noted, spare: &spare)
+                    {
+                        continue
                     }
                     (pending, noted) = try await restoreState()
                 }
@@ -111,13 +107,11 @@ final class AggregatorService: Service, Sendable {
                 }
                 let outputs = pending.unwritten(result.outputs)
                 derivations.recordNanoseconds((ContinuousClock.now - began).nanoseconds)
-                if let previous = inFlight {
-                    inFlight = nil
-                    if let restarted = try await settle(previous, pending: &pending, noted: &noted, spare: &spare) {
-                        // The previous transaction aborted: this batch is read again after the rewind.
-                        (pending, noted) = restarted
-                        continue
-                    }
+                // The previous transaction aborted: this batch is read again after the rewind.
+                if let previous = inFlight.take(),
+                    try await rewound(settling: previous, pending: &pending, noted: &noted, spare: &spare)
+                {
+                    continue
                 }
                 let starts = pending.earliest
                 let notedNow = noted
@@ -166,24 +160,26 @@ final class AggregatorService: Service, Sendable {
         var result: BatchDeriver.Result
     }
 
-    /// Waits for the transaction in flight. Committed: notes its output ends, resolves pending outputs, returns nil.
-    /// Aborted: rewinds the consumer, restores the state from the changelog and returns what ``restoreState()`` does.
-    private func settle(
-        _ inFlight: InFlight, pending: inout PendingOutputs, noted: inout [TopicPartition: Int64],
+    /// Waits for the transaction in flight. Committed: notes its output ends, resolves pending outputs, returns false.
+    /// Aborted: rewinds the consumer, restores the state from the changelog (with `pending` and `noted`) and returns
+    /// true: the loop starts again from the committed offsets.
+    private func rewound(
+        settling inFlight: InFlight, pending: inout PendingOutputs, noted: inout [TopicPartition: Int64],
         spare: inout BatchDeriver.Result?
-    ) async throws -> (PendingOutputs, [TopicPartition: Int64])? {
+    ) async throws -> Bool {
         do {
             let committed = try await inFlight.task.value
             noted = committed.ends
             spare = committed.result
             pending.resolve(applied: inFlight.applied)
-            return nil
+            return false
         } catch let error as KafkaError where error.code != .fatal {
             aborted.increment()
             logger.warning("transaction aborted; restoring and rewinding", metadata: [LogKey.error: "\(error)"])
             try await consumer.rewindToCommitted()
             try await Task.sleep(for: .milliseconds(200))
-            return try await restoreState()
+            (pending, noted) = try await restoreState()
+            return true
         }
     }
 

@@ -221,21 +221,6 @@ public struct KafkaConsumerMessages: AsyncSequence, Sendable {
             }
         }
 
-        /// What is already polled, as ``nextBatch()`` gives it, or nil at once when nothing is (or only records
-        /// a rewind or a rebalance made stale).
-        public mutating func bufferedBatch() -> [KafkaMessage]? {
-            if index < batch.count {
-                defer { batch = []; index = 0 }
-                return Array(batch[index...])
-            }
-            let limit = consumer.configuration.maxBatchSize
-            var messages: [KafkaMessage] = []
-            while messages.count < limit, let more = consumer.handoff.takeBuffered(maxCount: limit - messages.count) {
-                messages += usable(more)
-            }
-            return messages.isEmpty ? nil : messages
-        }
-
         /// The batch's records that are still to be read: none after a rewind, none of partitions lost since.
         private func usable(_ taken: MessageHandoff.Batch) -> [KafkaMessage] {
             guard taken.epoch == consumer.seekEpoch.load(ordering: .sequentiallyConsistent) else { return [] }
