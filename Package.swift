@@ -23,16 +23,17 @@ let package = Package(
         .library(name: "KakusaService", targets: ["KakusaService"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
-        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
-        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // Exact, so the image gets the versions the tests ran with; deploy/resolved-versions.txt holds the rest.
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         // Already resolved through Hummingbird; named so that KakusaService may import NIOCore (Channel) directly.
-        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
     ],
     targets: [
         // The C in the house, found by pkg-config: librdkafka 2.0.2 from Debian's librdkafka-dev, and libcrypto below.
@@ -59,6 +60,19 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Shared/KakusaKafka",
+            swiftSettings: swiftSettings
+        ),
+        // The embedded Kafka broker behind `devbroker`: Kafka's wire protocol, logs, groups and transactions on
+        // SwiftNIO. Only the devbroker and the tests use it; no service imports it.
+        .target(
+            name: "KafkaDevBroker",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Shared/KafkaDevBroker",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -164,6 +178,16 @@ let package = Package(
             name: "KakusaKafkaTests",
             dependencies: ["KakusaTestSupport", "KakusaKafka"],
             path: "Tests/KakusaKafkaTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KafkaDevBrokerTests",
+            dependencies: [
+                "KakusaTestSupport", "KafkaDevBroker", "KakusaKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/KafkaDevBrokerTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,79 @@
+import Logging
+import NIOCore
+import NIOPosix
+
+/// An embedded Kafka cluster on loopback for the demo and the tests: `brokers` listeners, each its own broker
+/// id, serving Kafka's wire protocol from in-memory logs.
+public final class DevBroker: Sendable {
+    public struct Options: Sendable {
+        public var brokers = 1
+        /// Broker i listens on `basePort + i - 1`; nil picks free ports.
+        public var basePort: Int?
+        public var host = "127.0.0.1"
+        /// Past this many stored bytes, produces are refused.
+        public var maxMemory: Int?
+        /// Partitions of a topic created with -1.
+        public var defaultPartitions = 1
+
+        public init(brokers: Int = 1, basePort: Int? = nil) {
+            self.brokers = brokers
+            self.basePort = basePort
+        }
+    }
+
+    public let cluster: Cluster
+    private let servers: [BrokerServer]
+    private let group: MultiThreadedEventLoopGroup
+
+    public init(_ options: Options = Options(), logger: Logger) throws {
+        precondition(options.brokers >= 1, "a cluster needs a broker")
+        group = MultiThreadedEventLoopGroup(numberOfThreads: min(System.coreCount, 4))
+        let placeholders = (1...options.brokers).map {
+            Cluster.Broker(id: Int32($0), host: options.host, port: 0)
+        }
+        cluster = Cluster(brokers: placeholders, maxMemory: options.maxMemory, logger: logger)
+        cluster.defaultPartitions = options.defaultPartitions
+        var servers: [BrokerServer] = []
+        do {
+            for i in 1...options.brokers {
+                let server = BrokerServer(
+                    id: Int32(i), host: options.host, port: options.basePort.map { $0 + i - 1 } ?? 0, cluster: cluster,
+                    group: group)
+                try server.start()
+                servers.append(server)
+                cluster.updateBroker(Int32(i)) { $0.port = server.port }
+            }
+        } catch {
+            for s in servers { s.stop() }
+            try? group.syncShutdownGracefully()
+            throw error
+        }
+        self.servers = servers
+    }
+
+    /// `127.0.0.1:PORT,…`, the bootstrap list to give clients.
+    public var bootstrapServers: String {
+        servers.map { "\($0.host):\($0.port)" }.joined(separator: ",")
+    }
+
+    public func createTopic(_ name: String, partitions: Int, config: [String: String] = [:]) throws {
+        try cluster.createTopic(name, partitions: partitions, config: config)
+    }
+
+    /// Takes broker `id` down (its listener and connections close; leadership fails over) or up again.
+    public func setBroker(_ id: Int32, up: Bool) throws {
+        guard let server = servers.first(where: { $0.id == id }) else { return }
+        if up {
+            if !server.isListening { try server.start() }
+            cluster.updateBroker(id) { $0.up = true }
+        } else {
+            cluster.updateBroker(id) { $0.up = false }
+            server.stop()
+        }
+    }
+
+    public func shutdown() {
+        for s in servers { s.stop() }
+        try? group.syncShutdownGracefully()
+    }
+}

@@ -1,0 +1,79 @@
+import NIOConcurrencyHelpers
+import Logging
+import NIOCore
+
+/// One client connection: requests are answered one at a time and in order, as Kafka mutes a connection
+/// while its request is in hand. A request it cannot parse closes the connection, and only that one.
+final class ConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let cluster: Cluster
+    private let brokerID: Int32
+    private var pending: [ByteBuffer] = []
+    private var busy = false
+    private var state: ConnectionState?
+    private var task: Task<Void, Never>?
+
+    init(cluster: Cluster, brokerID: Int32) {
+        self.cluster = cluster
+        self.brokerID = brokerID
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        state = ConnectionState(remote: context.remoteAddress?.description ?? "?")
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        task?.cancel()
+        pending.removeAll()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        pending.append(unwrapInboundIn(data))
+        next(context: context)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        cluster.logger.notice(
+            "closing connection", metadata: ["broker": "\(brokerID)", "remote": "\(state?.remote ?? "?")", "reason": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    private func next(context: ChannelHandlerContext) {
+        guard !busy, !pending.isEmpty, let state else { return }
+        busy = true
+        let frame = pending.removeFirst()
+        let cluster = cluster
+        let brokerID = brokerID
+        let loop = context.eventLoop
+        let bound = NIOLoopBound(context, eventLoop: loop)
+        task = Task {
+            let outcome: Result<ByteBuffer?, any Error>
+            do {
+                let delay = cluster.delay(broker: brokerID)
+                if delay > 0 { try await Task.sleep(for: .milliseconds(delay)) }
+                outcome = .success(
+                    try await RequestRouter.respond(
+                        to: frame, cluster: cluster, brokerID: brokerID, connection: state, eventLoop: loop))
+            } catch {
+                outcome = .failure(error)
+            }
+            loop.execute {
+                let context = bound.value
+                self.busy = false
+                switch outcome {
+                case .success(let response?):
+                    context.writeAndFlush(NIOAny(response), promise: nil)
+                    self.next(context: context)
+                case .success(nil):
+                    self.next(context: context)
+                case .failure(let error):
+                    self.errorCaught(context: context, error: error)
+                }
+            }
+        }
+    }
+}
