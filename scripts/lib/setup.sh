@@ -26,3 +26,20 @@ kakusa_install_python() {
     fi
     export KAKUSA_PYTHON="$PWD/.venv/bin/python"
 }
+
+# For scripts/image-check: debootstrap (the runtime stage's Debian without Docker), rsync (the scratch copy), curl,
+# and the packages deploy/Dockerfile's build stage installs beyond this machine's Swift (libcurl4-openssl-dev, which
+# the swift image has: a static FoundationNetworking links -lcurl).
+kakusa_install_image_check_tools() {
+    local missing=()
+    for pkg in debootstrap rsync curl libcurl4-openssl-dev; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "installing: ${missing[*]}" >&2
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
