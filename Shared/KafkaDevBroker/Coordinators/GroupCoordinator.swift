@@ -492,6 +492,7 @@ public final class GroupCoordinator: @unchecked Sendable {
         groupID: String, generationID: Int32, memberID: String, groupInstanceID: String?, entries: [OffsetEntry]
     ) -> [ErrorCode] {
         lock.withLock {
+            let existed = groups[groupID] != nil
             if let error = validateCommit(
                 groupID: groupID, generationID: generationID, memberID: memberID, groupInstanceID: groupInstanceID,
                 transactional: false)
@@ -499,7 +500,7 @@ public final class GroupCoordinator: @unchecked Sendable {
                 return Array(repeating: error, count: entries.count)
             }
             let now = Clock.milliseconds()
-            return entries.map { e in
+            let errors = entries.map { e -> ErrorCode in
                 if let error = checkEntry(e) { return error }
                 offsets.commit(
                     group: groupID, .init(topic: e.topic, partition: e.partition),
@@ -508,6 +509,9 @@ public final class GroupCoordinator: @unchecked Sendable {
                         sequence: offsets.sequence()))
                 return .none
             }
+            // A simple group exists once it has an offset, as Kafka creates it with its first offset record.
+            if !existed && !errors.contains(.none) { groups[groupID] = nil }
+            return errors
         }
     }
 
