@@ -52,6 +52,13 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // zlib (Debian's zlib1g-dev) for the devbroker's compactor: gzip batches are inflated, filtered and deflated.
+        .systemLibrary(
+            name: "CZlib",
+            path: "Shared/CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "KakusaKafka",
             dependencies: [
@@ -67,6 +74,7 @@ let package = Package(
         .target(
             name: "KafkaDevBroker",
             dependencies: [
+                "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -14,6 +14,11 @@ public final class DevBroker: Sendable {
         public var maxMemory: Int?
         /// Partitions of a topic created with -1.
         public var defaultPartitions = 1
+        /// Where topics, batches, committed offsets and transactions are kept (`--data-dir`); nil keeps them in
+        /// memory only. A directory of another format version is refused (init throws DataDirectoryError).
+        public var dataDirectory: String?
+        /// How often the compactor looks for partitions to clean (Kafka's `log.cleaner.backoff.ms`, 15 s).
+        public var cleanerIntervalMilliseconds: Int64 = 15_000
 
         public init(brokers: Int = 1, basePort: Int? = nil) {
             self.brokers = brokers
@@ -24,6 +29,8 @@ public final class DevBroker: Sendable {
     public let cluster: Cluster
     private let servers: [BrokerServer]
     private let group: MultiThreadedEventLoopGroup
+    /// The compactor's timer and the coordinators' periodic checkpoint.
+    private let background: Task<Void, Never>
 
     public init(_ options: Options = Options(), logger: Logger) throws {
         precondition(options.brokers >= 1, "a cluster needs a broker")
@@ -35,6 +42,11 @@ public final class DevBroker: Sendable {
         cluster.defaultPartitions = options.defaultPartitions
         var servers: [BrokerServer] = []
         do {
+            if let path = options.dataDirectory {
+                let directory = try DataDirectory(path: path, logger: logger)
+                cluster.dataDirectory = directory
+                try directory.load(into: cluster, timersOn: group.next())
+            }
             for i in 1...options.brokers {
                 let server = BrokerServer(
                     id: Int32(i), host: options.host, port: options.basePort.map { $0 + i - 1 } ?? 0, cluster: cluster,
@@ -49,6 +61,20 @@ public final class DevBroker: Sendable {
             throw error
         }
         self.servers = servers
+        background = Task.detached { [cluster] in
+            let tick = max(min(options.cleanerIntervalMilliseconds, 1000), 10)
+            var sinceClean: Int64 = 0
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(tick))
+                if Task.isCancelled { break }
+                cluster.checkpointCoordinators()  // what timers changed (expired transactions)
+                sinceClean += tick
+                if sinceClean >= options.cleanerIntervalMilliseconds {
+                    sinceClean = 0
+                    cluster.compactNow()
+                }
+            }
+        }
     }
 
     /// `127.0.0.1:PORT,…`, the bootstrap list to give clients.
@@ -73,7 +99,10 @@ public final class DevBroker: Sendable {
     }
 
     public func shutdown() {
+        background.cancel()
         for s in servers { s.stop() }
         try? group.syncShutdownGracefully()
+        cluster.checkpointCoordinators()
+        cluster.dataDirectory?.close(cluster)
     }
 }

@@ -27,6 +27,9 @@ public final class Cluster: @unchecked Sendable {
     var storedBytes = 0
     /// Past this many stored bytes a produce is refused (nil: no budget).
     let maxMemory: Int?
+    /// Where topics, batches and coordinator state are kept across restarts; nil keeps them in memory only.
+    /// Set once, before the listeners start.
+    var dataDirectory: DataDirectory?
     let clusterID = "kakusa-devbroker"
     /// Partitions of a topic created with -1 (CreateTopics v4), Kafka's `num.partitions`.
     public var defaultPartitions = 1
@@ -105,21 +108,24 @@ public final class Cluster: @unchecked Sendable {
         let created = lock.withLock { () -> Bool in
             guard topics[name] == nil else { return false }
             let logs = (0..<partitions).map { PartitionLog(topic: name, partition: Int32($0), config: parsed) }
+            for log in logs { log.storage = makeStorage(topic: name, partition: Int(log.partition)) }
             topics[name] = Topic(name: name, id: UInt128.random(in: 1...UInt128.max), config: parsed, partitions: logs)
             return true
         }
         guard created else { throw .exists }
+        dataDirectory?.saveTopics(self)
         logger.info("topic created", metadata: ["topic": "\(name)", "partitions": "\(partitions)"])
     }
 
     public func deleteTopic(_ name: String) -> Bool {
-        let removed = lock.withLock { () -> Bool in
-            guard let topic = topics.removeValue(forKey: name) else { return false }
+        let removed = lock.withLock { () -> Topic? in
+            guard let topic = topics.removeValue(forKey: name) else { return nil }
             storedBytes -= topic.partitions.reduce(0) { $0 + $1.sizeInBytes }
-            return true
+            return topic
         }
-        if removed { logger.info("topic deleted", metadata: ["topic": "\(name)"]) }
-        return removed
+        if let removed { dataDirectory?.topicDeleted(name, partitions: removed.partitions, cluster: self) }
+        if removed != nil { logger.info("topic deleted", metadata: ["topic": "\(name)"]) }
+        return removed != nil
     }
 
     static func isValidTopicName(_ name: String) -> Bool {

@@ -20,6 +20,8 @@ final class PartitionLog {
     private(set) var ongoingTransactions: [Int64: Int64] = [:]
     /// Aborted transactions, in the order their markers were written.
     private(set) var abortedTransactions: [AbortedTransaction] = []
+    /// The partition's segments and, with a data directory, their files: every append is written there first.
+    var storage: PartitionStorage?
 
     struct ProducerState {
         var epoch: Int16
@@ -90,18 +92,39 @@ final class PartitionLog {
         }
         let base = logEndOffset
         batch.assign(baseOffset: base)
+        if let failure = storage?.write(batch, config: config, now: now) { return .refused(.kafkaStorageError, failure) }
         appendAssigned(batch)
-        if batch.hasProducerID {
-            var state = producers[batch.producerID] ?? ProducerState(epoch: batch.producerEpoch)
-            if state.epoch != batch.producerEpoch { state = ProducerState(epoch: batch.producerEpoch) }
-            state.recent.append((batch.baseSequence, batch.lastSequence, base))
-            if state.recent.count > 5 { state.recent.removeFirst(state.recent.count - 5) }
-            producers[batch.producerID] = state
-            if batch.isTransactional && ongoingTransactions[batch.producerID] == nil {
-                ongoingTransactions[batch.producerID] = base
-            }
-        }
+        noteProducerBatch(batch)
         return .appended(baseOffset: base)
+    }
+
+    /// Updates the producer state and the open transactions for a data batch just appended.
+    private func noteProducerBatch(_ batch: RecordBatch) {
+        guard batch.hasProducerID else { return }
+        let base = batch.baseOffset
+        var state = producers[batch.producerID] ?? ProducerState(epoch: batch.producerEpoch)
+        if state.epoch != batch.producerEpoch { state = ProducerState(epoch: batch.producerEpoch) }
+        state.recent.append((batch.baseSequence, batch.lastSequence, base))
+        if state.recent.count > 5 { state.recent.removeFirst(state.recent.count - 5) }
+        producers[batch.producerID] = state
+        if batch.isTransactional && ongoingTransactions[batch.producerID] == nil {
+            ongoingTransactions[batch.producerID] = base
+        }
+    }
+
+    /// Appends a batch read back from the data directory and rebuilds what it implies, as Kafka's recovery does:
+    /// producer state, open transactions (a transactional data batch opens one) and the aborted index (a marker
+    /// ends one).
+    func replay(_ batch: RecordBatch) {
+        appendAssigned(batch)
+        if batch.isControl {
+            if let commit = batch.controlIsCommit {
+                noteMarker(producerID: batch.producerID, producerEpoch: batch.producerEpoch, commit: commit,
+                    offset: batch.baseOffset)
+            }
+        } else {
+            noteProducerBatch(batch)
+        }
     }
 
     /// Writes a transaction marker for `producerID`, ends its open transaction here and, for an abort, records it
@@ -113,7 +136,14 @@ final class PartitionLog {
             timestamp: now)
         let offset = logEndOffset
         marker.assign(baseOffset: offset)
+        _ = storage?.write(marker, config: config, now: now)  // a failure is logged; the marker stands in memory
         appendAssigned(marker)
+        noteMarker(producerID: producerID, producerEpoch: producerEpoch, commit: commit, offset: offset)
+        return offset
+    }
+
+    /// Ends the producer's open transaction here (an abort joins the aborted index) and fences older epochs.
+    private func noteMarker(producerID: Int64, producerEpoch: Int16, commit: Bool, offset: Int64) {
         if let first = ongoingTransactions.removeValue(forKey: producerID), !commit {
             abortedTransactions.append(AbortedTransaction(producerID: producerID, firstOffset: first, lastOffset: offset))
         }
@@ -124,7 +154,6 @@ final class PartitionLog {
         } else {
             producers[producerID] = ProducerState(epoch: producerEpoch)
         }
-        return offset
     }
 
     /// Appends a batch whose offsets are assigned, from a produce, a marker or a restore from disk.
@@ -136,7 +165,8 @@ final class PartitionLog {
     }
 
     private func enforceRetention() {
-        guard config.retentionBytes >= 0 else { return }
+        // retention.bytes applies to delete and compact,delete topics; a compact-only topic ignores it (Kafka).
+        guard config.retentionBytes >= 0, config.cleanupPolicy != .compact else { return }
         var drop = 0
         var size = sizeInBytes
         // Kafka deletes whole segments below the stable offset; here whole batches, never the last one.
@@ -149,6 +179,21 @@ final class PartitionLog {
         sizeInBytes = size
         logStartOffset = batches.first?.baseOffset ?? logEndOffset
         abortedTransactions.removeAll { $0.lastOffset < logStartOffset }
+        storage?.dropSegments(below: logStartOffset)
+    }
+
+    /// The compactor's result: `cleaned` replaces the batches below `end` (same offsets, superseded records gone);
+    /// batches retention dropped meanwhile stay dropped, and aborted transactions whose markers went leave the
+    /// index. Returns the change in stored bytes.
+    func replaceCleaned(below end: Int64, with cleaned: [RecordBatch], removedMarkers: Set<Int64>) -> Int {
+        let cut = batches.firstIndex { $0.baseOffset >= end } ?? batches.count
+        let first = batches.first?.baseOffset ?? end
+        let kept = cleaned.filter { $0.baseOffset >= first }
+        let delta = kept.reduce(0) { $0 + $1.size } - batches[..<cut].reduce(0) { $0 + $1.size }
+        batches.replaceSubrange(..<cut, with: kept)
+        sizeInBytes += delta
+        if !removedMarkers.isEmpty { abortedTransactions.removeAll { removedMarkers.contains($0.lastOffset) } }
+        return delta
     }
 
     struct ReadResult {

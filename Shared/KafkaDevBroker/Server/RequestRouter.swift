@@ -29,7 +29,9 @@ enum RequestRouter {
         if try await SaslGate.refuses(context) {
             throw MalformedRequest(reason: "\(api.name) before SASL authentication")
         }
-        guard let body = try await handle(context, &reader) else { return nil }
+        let answer = try await handle(context, &reader)
+        if api.changesCoordinatorState { cluster.checkpointCoordinators() }  // durable before it is answered
+        guard let body = answer else { return nil }
         return frameResponse(correlationID: header.correlationID, flexibleHeader: context.responseHeaderIsFlexible) {
             var b = body
             $0.writeBuffer(&b)
