@@ -242,16 +242,17 @@ import Testing
     @Test func theBrokerAbortsATransactionPastItsTimeout() async throws {
         try await withDevBroker(topics: ["t": 1]) { broker in
             let client = try TransactionWireClient(broker)
-            let p = try client.initProducerID("tx-expire", timeout: 300)
+            let p = try client.initProducerID("tx-expire", timeout: 500)
+            let begun = Date()
             #expect(try client.addPartitions("tx-expire", p, [("t", [0])])["t"]?[0] == Self.none)
             let batch = TransactionWireClient.batch(producerID: p.producerID, epoch: p.epoch, sequence: 0, count: 4, transactional: true)
             #expect(try client.produce("t", 0, batch, transactionalID: "tx-expire") == (Self.none, 0))
-            #expect(try client.latestOffset("t", 0, readCommitted: true) == 0)
             let deadline = Date().addingTimeInterval(10)
             while try client.latestOffset("t", 0, readCommitted: true) == 0 && Date() < deadline {
-                try await Task.sleep(for: .milliseconds(50))
+                try await Task.sleep(for: .milliseconds(10))
             }
             #expect(try client.latestOffset("t", 0, readCommitted: true) == 5, "aborted: the marker is at 4")
+            #expect(Date().timeIntervalSince(begun) >= 0.5, "not aborted before its timeout")
             let read = try client.fetch("t", 0, from: 0, readCommitted: true)
             #expect(read.aborted?.map(\.firstOffset) == [0])
             // The zombie is fenced: the abort bumped its epoch.
