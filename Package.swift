@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Kakusa: three services (ingester, aggregator, alerter) that meet only on Kafka topics,
-// standing on three shared libraries, plus `devbroker`, librdkafka's mock cluster on loopback.
+// standing on three shared libraries, plus `devbroker`, Kakusa's embedded Kafka broker on loopback.
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "KafkaDevBroker",
             dependencies: [
-                "CZlib",
+                "CLibCrypto", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -158,7 +158,7 @@ let package = Package(
         .executableTarget(
             name: "DevBroker",
             dependencies: [
-                "KakusaKafka", "KakusaEvents",
+                "KafkaDevBroker", "KakusaEvents",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -179,6 +179,7 @@ let package = Package(
         // Starts the package's executables for the tests that need the real processes.
         .target(
             name: "KakusaTestSupport",
+            dependencies: ["KafkaDevBroker", .product(name: "Logging", package: "swift-log")],
             path: "Tests/KakusaTestSupport",
             swiftSettings: swiftSettings
         ),

@@ -124,13 +124,10 @@ final class AlertProcessor: Service, @unchecked Sendable {
         out += try working.changelogMessages(topic: stateTopic, subjectKeys: changedKeys, partitions: touched)
         let offsets = batch.nextOffsets
         do {
-            if !out.isEmpty {
-                _ = try await producer.withTransaction(consumer: consumer, offsets: { offsets }) { [producer] in
-                    try await producer.submit(out).wait().throwIfFailed()
-                }
-            } else {
-                // Everything was already applied (a re-delivery): just move the group on.
-                consumer.commitAsync(offsets)
+            // A batch with nothing to write (a re-delivery) still moves the group on inside a transaction: a plain
+            // commit could land between another transaction's offsets and its marker and move them back.
+            _ = try await producer.withTransaction(consumer: consumer, offsets: { offsets }) { [producer] in
+                if !out.isEmpty { try await producer.submit(out).wait().throwIfFailed() }
             }
         } catch let error as KafkaError where error.code != .fatal {
             logger.warning(

@@ -1,25 +1,27 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import KafkaDevBroker
 import KakusaEvents
-import KakusaKafka
 import Logging
 
-/// Hosts librdkafka's mock cluster on loopback: a real Kafka wire-protocol broker in memory, for the
-/// demo and the tests. Prints the bootstrap list as its first line on stdout and runs until SIGTERM or
-/// SIGINT. Commands on stdin (one per line) control it, for fault tests: `down N`, `up N`,
-/// `errors API_KEY ERROR_CODE COUNT`.
+/// Runs Kakusa's embedded Kafka broker on loopback, for the demo, the tests and a laptop. Prints the bootstrap
+/// list as its first line on stdout and runs until SIGTERM or SIGINT; fault controls come on stdin.
 @main
 struct DevBrokerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "devbroker",
-        abstract: "Run an in-memory Kafka broker (librdkafka's mock cluster) on loopback.")
+        abstract: "Run an embedded Kafka broker on loopback (for development and tests, not production).",
+        discussion: "Fault controls, one a line on stdin:\n" + ControlCommands.usage)
 
-    @Option(help: "Number of brokers in the cluster.")
+    @Option(help: "Number of brokers in the cluster, each its own listener and broker id.")
     var brokers = 1
 
-    @Option(help: "Partitions of every Kakusa topic it creates.")
+    @Option(help: "Partitions of every Kakusa topic it creates (and of topics created with -1).")
     var partitions = 4
+
+    @Option(help: "Broker i listens on BASE+i-1 (default: free ports).")
+    var port: Int?
 
     @Option(help: "Also write the bootstrap list to this file.")
     var bootstrapFile: String?
@@ -30,13 +32,40 @@ struct DevBrokerCommand: ParsableCommand {
     @Option(name: .customLong("topic"), help: "An extra topic as NAME or NAME:PARTITIONS (repeatable).")
     var extraTopics: [String] = []
 
+    @Option(help: "Refuse produces once this many bytes are stored (suffixes K, M, G).")
+    var maxMemory: String?
+
+    @Option(help: "Keep topics, records, committed offsets and transactions in this directory across restarts.")
+    var dataDir: String?
+
+    @Option(help: "Turn SASL (PLAIN, SCRAM-SHA-256) on with the users of this file, one user:password a line.")
+    var saslUsers: String?
+
+    func validate() throws {
+        guard brokers >= 1 && brokers <= 64 else { throw ValidationError("--brokers must be between 1 and 64") }
+        guard partitions >= 1 else { throw ValidationError("--partitions must be at least 1") }
+        if let port, port <= 0 || port + brokers - 1 > 65535 {
+            throw ValidationError("--port \(port): broker ports must lie between 1 and 65535")
+        }
+        if let maxMemory, Self.bytes(maxMemory) == nil {
+            throw ValidationError("--max-memory \(maxMemory): expected a number of bytes such as 512M")
+        }
+    }
+
     func run() throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         var logger = Logger(label: "devbroker")
-        logger.logLevel = .info
-        let cluster = try MockCluster(brokers: brokers, logger: logger)
-        for spec in Topics(prefix: topicPrefix).all + Topics(prefix: topicPrefix).internalAll {
-            try cluster.createTopic(spec.name, partitions: partitions)
+        logger.logLevel = ProcessInfo.processInfo.environment["KAKUSA_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
+
+        var options = DevBroker.Options(brokers: brokers, basePort: port)
+        options.defaultPartitions = partitions
+        options.maxMemory = maxMemory.flatMap(Self.bytes)
+        options.dataDirectory = dataDir
+        if let saslUsers { options.saslUsers = try SaslUsersFile.read(saslUsers) }
+        let broker = try DevBroker(options, logger: logger)
+        let topics = Topics(prefix: topicPrefix, partitions: partitions)
+        for spec in topics.all + topics.internalAll {
+            try createIfMissing(broker, spec.name, partitions, spec.compacted ? ["cleanup.policy": "compact"] : [:])
         }
         for extra in extraTopics {
             let parts = extra.split(separator: ":", maxSplits: 1)
@@ -44,13 +73,13 @@ struct DevBrokerCommand: ParsableCommand {
             guard let count, count > 0, let name = parts.first, !name.isEmpty else {
                 throw ValidationError("--topic \(extra): expected NAME or NAME:PARTITIONS")
             }
-            try cluster.createTopic(String(name), partitions: count)
+            try createIfMissing(broker, String(name), count, [:])
         }
         if let bootstrapFile {
-            try (cluster.bootstrapServers + "\n").write(toFile: bootstrapFile, atomically: true, encoding: .utf8)
+            try (broker.bootstrapServers + "\n").write(toFile: bootstrapFile, atomically: true, encoding: .utf8)
         }
-        FileHandle.standardOutput.write(Data((cluster.bootstrapServers + "\n").utf8))
-        logger.info("devbroker ready", metadata: ["bootstrap": "\(cluster.bootstrapServers)", "brokers": "\(brokers)"])
+        FileHandle.standardOutput.write(Data((broker.bootstrapServers + "\n").utf8))
+        logger.info("devbroker ready", metadata: ["bootstrap": "\(broker.bootstrapServers)", "brokers": "\(brokers)"])
 
         let stop = DispatchSemaphore(value: 0)
         var sources: [any DispatchSourceSignal] = []
@@ -62,32 +91,27 @@ struct DevBrokerCommand: ParsableCommand {
             sources.append(source)
         }
         let controlLogger = logger
-        let control = Thread { Self.readCommands(cluster: cluster, logger: controlLogger) }
+        let control = Thread { ControlCommands.run(broker, logger: controlLogger) }
         control.start()
         stop.wait()
         logger.info("devbroker stopping")
-        withExtendedLifetime((cluster, sources)) {}
+        broker.shutdown()
+        withExtendedLifetime(sources) {}
     }
 
-    /// Fault controls, one command a line; EOF (stdin closed or /dev/null) just ends the reader.
-    static func readCommands(cluster: MockCluster, logger: Logger) {
-        while let line = readLine() {
-            let words = line.split(separator: " ").map(String.init)
-            switch (words.first, words.count) {
-            case ("down", 2), ("up", 2):
-                guard let id = Int32(words[1]) else { break }
-                cluster.setBroker(id, up: words[0] == "up")
-                logger.info("broker state changed", metadata: ["broker": "\(id)", "state": "\(words[0])"])
-                continue
-            case ("errors", 4):
-                guard let api = Int16(words[1]), let code = Int32(words[2]), let count = Int(words[3]) else { break }
-                cluster.pushRequestErrors(apiKey: api, error: code, count: count)
-                logger.info("request errors queued", metadata: ["api": "\(api)", "error": "\(code)", "count": "\(count)"])
-                continue
-            default:
-                break
-            }
-            logger.warning("unknown control command (use: down N | up N | errors API_KEY CODE COUNT)", metadata: ["line": "\(line)"])
+    /// A restart on a data directory finds its topics already there.
+    private func createIfMissing(_ broker: DevBroker, _ name: String, _ count: Int, _ config: [String: String]) throws {
+        do {
+            try broker.createTopic(name, partitions: count, config: config)
+        } catch Cluster.CreateError.exists {
         }
+    }
+
+    static func bytes(_ text: String) -> Int? {
+        let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        if let last = text.uppercased().last, let unit = units[last] {
+            return Int(text.dropLast()).flatMap { $0 > 0 ? $0 * unit : nil }
+        }
+        return Int(text).flatMap { $0 > 0 ? $0 : nil }
     }
 }

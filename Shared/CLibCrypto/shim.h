@@ -5,4 +5,7 @@
 #define KAKUSA_CLIBCRYPTO_SHIM_H
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
+// HMAC-SHA-256 and PBKDF2 for the devbroker's SCRAM-SHA-256.
+#include <openssl/hmac.h>
+#include <openssl/evp.h>
 #endif

@@ -1,6 +1,5 @@
-// librdkafka's client and mock-cluster APIs, as Debian's librdkafka-dev 2.0.2 ships them.
+// librdkafka's client API, as Debian's librdkafka-dev 2.0.2 ships it.
 #ifndef KAKUSA_CRDKAFKA_SHIM_H
 #define KAKUSA_CRDKAFKA_SHIM_H
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 #endif

@@ -12,6 +12,8 @@ public final class DevBroker: Sendable {
         public var host = "127.0.0.1"
         /// Past this many stored bytes, produces are refused.
         public var maxMemory: Int?
+        /// SASL users (PLAIN and SCRAM-SHA-256) and their passwords; nil leaves SASL off.
+        public var saslUsers: [String: String]?
         /// Partitions of a topic created with -1.
         public var defaultPartitions = 1
         /// Where topics, batches, committed offsets and transactions are kept (`--data-dir`); nil keeps them in
@@ -38,7 +40,8 @@ public final class DevBroker: Sendable {
         let placeholders = (1...options.brokers).map {
             Cluster.Broker(id: Int32($0), host: options.host, port: 0)
         }
-        cluster = Cluster(brokers: placeholders, maxMemory: options.maxMemory, logger: logger)
+        cluster = Cluster(
+            brokers: placeholders, maxMemory: options.maxMemory, saslUsers: options.saslUsers, logger: logger)
         cluster.defaultPartitions = options.defaultPartitions
         var servers: [BrokerServer] = []
         do {

@@ -44,8 +44,7 @@ extension KafkaProducer {
     }
 
     /// Runs `body` (which sends records) in a transaction that also commits `offsets()` for `consumer`.
-    /// Readers of the outputs that must be exact on the mock broker also keep the input offsets they
-    /// applied in their own state (see the aggregator). On any failure the transaction is aborted and the error rethrown (`.transactionAborted` when the
+    /// On any failure the transaction is aborted and the error rethrown (`.transactionAborted` when the
     /// broker asked for the abort): the caller rewinds the consumer and tries again.
     public func withTransaction<T: Sendable>(
         consumer: KafkaConsumer?, offsets: @Sendable () -> [TopicPartitionOffset],
@@ -56,10 +55,9 @@ extension KafkaProducer {
             let result = try await body()
             let offsets = consumer == nil ? [] : offsets()
             if let consumer { try await sendOffsetsToTransaction(offsets, consumer: consumer) }
+            // The offsets commit with the records or not at all: a plain commit beside them could land between a
+            // later transaction's offsets and its marker, and move the group's position back.
             try await commitTransaction()
-            // The same offsets, committed again the plain way: a real broker already has them (harmless),
-            // while librdkafka 2.0.2's mock cluster acknowledges TxnOffsetCommit without storing it.
-            consumer?.commitAsync(offsets)
             return result
         } catch let error as KafkaError where error.code == .fatal {
             throw error

@@ -1,3 +1,4 @@
+import KakusaTestSupport
 import Foundation
 import KakusaEvents
 import KakusaKafka
@@ -21,12 +22,12 @@ struct TimedOut: Error, CustomStringConvertible {
 
 /// One in-memory broker with every Kakusa topic, and helpers to feed it and read it back.
 struct TestBroker {
-    let cluster: MockCluster
+    let cluster: EmbeddedKafka
     let topics = Topics()
     var kafka: KafkaConfiguration { KafkaConfiguration(bootstrapServers: cluster.bootstrapServers) }
 
     init() throws {
-        cluster = try MockCluster(logger: testLogger)
+        cluster = try EmbeddedKafka(logger: testLogger)
         for spec in topics.all + topics.internalAll { try cluster.createTopic(spec.name, partitions: 3) }
     }
 

@@ -1,3 +1,4 @@
+import KakusaTestSupport
 import KakusaEvents
 import KakusaKafka
 import Testing

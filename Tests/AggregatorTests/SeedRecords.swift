@@ -1,3 +1,4 @@
+import KakusaTestSupport
 import KakusaEvents
 
 /// The seed figures (`/work/shared/seed-facts.md`) as input records.

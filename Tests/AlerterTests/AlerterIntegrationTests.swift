@@ -1,3 +1,4 @@
+import KakusaTestSupport
 import Foundation
 import KakusaEvents
 import KakusaKafka
@@ -27,8 +28,8 @@ import Testing
 
     let topics = Topics(partitions: 2)
 
-    func cluster() throws -> MockCluster {
-        let cluster = try MockCluster(logger: testLogger)
+    func cluster() throws -> EmbeddedKafka {
+        let cluster = try EmbeddedKafka(logger: testLogger)
         for spec in topics.all { try cluster.createTopic(spec.name, partitions: spec.partitions) }
         try cluster.createTopic(topics.internal("alerter-state"), partitions: 2)
         return cluster
@@ -36,7 +37,7 @@ import Testing
 
     /// Runs the alerter's rule consumer until `body` returns, then shuts it down gracefully.
     func withAlerter<T: Sendable>(
-        _ cluster: MockCluster, history: AlertHistory = AlertHistory(),
+        _ cluster: EmbeddedKafka, history: AlertHistory = AlertHistory(),
         _ body: @escaping @Sendable (AlertProcessor) async throws -> T
     ) async throws -> T {
         let kafka = KafkaConfiguration(
@@ -69,7 +70,7 @@ import Testing
         }
     }
 
-    func publish(_ cluster: MockCluster, _ changes: [ValuationChange]) async throws {
+    func publish(_ cluster: EmbeddedKafka, _ changes: [ValuationChange]) async throws {
         let producer = try KafkaProducer(
             configuration: KafkaProducerConfiguration(
                 kafka: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)),

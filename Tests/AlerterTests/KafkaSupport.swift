@@ -1,3 +1,4 @@
+import KakusaTestSupport
 import Foundation
 import KakusaKafka
 import Synchronization
@@ -11,7 +12,7 @@ struct TimedOut: Error, CustomStringConvertible {
 /// Reads `topic` from the beginning with a fresh group until `count` records arrived and then `settle` seconds
 /// pass with nothing more (so "exactly N" is checked, not "at least N"), or fails after `deadline`.
 func readAll(
-    _ cluster: MockCluster, topic: String, count: Int, settle: Double = 1.5, deadline: Double = 40
+    _ cluster: EmbeddedKafka, topic: String, count: Int, settle: Double = 1.5, deadline: Double = 40
 ) async throws -> [KafkaMessage] {
     let consumer = try KafkaConsumer(
         configuration: KafkaConsumerConfiguration(

@@ -1,3 +1,4 @@
+import KakusaTestSupport
 import Foundation
 import Hummingbird
 import KakusaEvents
@@ -157,7 +158,7 @@ func sink(url: String, attempts: Int = 5) throws -> WebhookSink {
     }
 
     @Test func givesUpAfterMaxAttemptsAndDeadLettersTheAlert() async throws {
-        let cluster = try MockCluster(logger: testLogger)
+        let cluster = try EmbeddedKafka(logger: testLogger)
         let topics = Topics()
         try cluster.createTopic(topics.deadLetters, partitions: 1)
         try cluster.createTopic(topics.alerts, partitions: 1)

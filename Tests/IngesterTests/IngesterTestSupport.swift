@@ -1,3 +1,4 @@
+import KakusaTestSupport
 import Foundation
 import KakusaEvents
 import KakusaKafka
@@ -13,8 +14,8 @@ let testLogger: Logger = {
 }()
 
 /// A fresh in-memory broker with every Kakusa topic.
-func withBroker<T>(_ body: (MockCluster) async throws -> T) async throws -> T {
-    let cluster = try MockCluster(brokers: 1, logger: testLogger)
+func withBroker<T>(_ body: (EmbeddedKafka) async throws -> T) async throws -> T {
+    let cluster = try EmbeddedKafka(brokers: 1, logger: testLogger)
     for spec in Topics().all { try cluster.createTopic(spec.name, partitions: 3) }
     return try await body(cluster)
 }
@@ -44,7 +45,7 @@ func publish(
 struct TimedOut: Error {}
 
 /// Reads `topics` from the start until `count` records arrived (or fails after `seconds`).
-func consume(_ cluster: MockCluster, topics: [String], count: Int, seconds: Double = 40) async throws -> [KafkaMessage] {
+func consume(_ cluster: EmbeddedKafka, topics: [String], count: Int, seconds: Double = 40) async throws -> [KafkaMessage] {
     let consumer = try KafkaConsumer(
         configuration: KafkaConsumerConfiguration(
             kafka: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers), groupID: "test-\(UUID())",

@@ -1,3 +1,4 @@
+import KakusaTestSupport
 import Testing
 
 @testable import Ingester

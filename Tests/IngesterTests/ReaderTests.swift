@@ -1,3 +1,4 @@
+import KakusaTestSupport
 import Foundation
 import KakusaEvents
 import Testing

@@ -56,12 +56,12 @@ func kcat(_ arguments: [String], input: String = "", seconds: Double = 30) throw
     process.standardOutput = stdout
     process.standardError = stderr
     try process.run()
+    let timer = DispatchWorkItem { if process.isRunning { process.terminate() } }
+    DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: timer)
+    defer { timer.cancel() }
     stdin.fileHandleForWriting.write(Data(input.utf8))
     try stdin.fileHandleForWriting.close()
-    let deadline = Date().addingTimeInterval(seconds)
     let out = stdout.fileHandleForReading.readDataToEndOfFile()
-    while process.isRunning && Date() < deadline { usleep(10_000) }
-    if process.isRunning { process.terminate() }
     process.waitUntilExit()
     let err = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     guard process.terminationStatus == 0 else {
@@ -74,4 +74,38 @@ struct KcatFailed: Error, CustomStringConvertible {
     let status: Int32
     let stderr: String
     var description: String { "kcat exited \(status): \(stderr)" }
+}
+
+/// Runs a Python script (with confluent-kafka and aiokafka in the project's venv) and returns its stdout;
+/// fails the test when it exits non-zero.
+func python(_ script: String, _ arguments: String..., seconds: Double = 60) throws -> String {
+    let environment = ProcessInfo.processInfo.environment
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    let interpreter = environment["KAKUSA_PYTHON"] ?? root.appendingPathComponent(".venv/bin/python").path
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: interpreter)
+    process.arguments = ["-c", script] + arguments
+    let stdout = Pipe()
+    let stderr = Pipe()
+    process.standardOutput = stdout
+    process.standardError = stderr
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let timer = DispatchWorkItem { if process.isRunning { process.terminate() } }
+    DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: timer)
+    let out = stdout.fileHandleForReading.readDataToEndOfFile()
+    let err = stderr.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    timer.cancel()
+    guard process.terminationStatus == 0 else {
+        throw PythonFailed(status: process.terminationStatus, stderr: String(decoding: err, as: UTF8.self))
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+struct PythonFailed: Error, CustomStringConvertible {
+    let status: Int32
+    let stderr: String
+    var description: String { "python exited \(status): \(stderr)" }
 }

@@ -1,3 +1,4 @@
+import KakusaTestSupport
 import Foundation
 import KakusaKafka
 import Logging
@@ -5,9 +6,9 @@ import Testing
 
 /// A fresh in-memory broker (librdkafka's mock cluster, the devbroker's engine) for one test.
 func withBroker<T>(
-    topics: [String: Int], brokers: Int = 1, _ body: (MockCluster) async throws -> T
+    topics: [String: Int], brokers: Int = 1, _ body: (EmbeddedKafka) async throws -> T
 ) async throws -> T {
-    let cluster = try MockCluster(brokers: brokers, logger: testLogger)
+    let cluster = try EmbeddedKafka(brokers: brokers, logger: testLogger)
     for (name, partitions) in topics { try cluster.createTopic(name, partitions: partitions) }
     return try await body(cluster)
 }
@@ -18,14 +19,14 @@ let testLogger: Logger = {
     return logger
 }()
 
-func producerConfiguration(_ cluster: MockCluster, transactionalID: String? = nil, queue: Int = 100_000) -> KafkaProducerConfiguration {
+func producerConfiguration(_ cluster: EmbeddedKafka, transactionalID: String? = nil, queue: Int = 100_000) -> KafkaProducerConfiguration {
     KafkaProducerConfiguration(
         kafka: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers), transactionalID: transactionalID,
         queueMaxMessages: queue)
 }
 
 func consumerConfiguration(
-    _ cluster: MockCluster, group: String, topics: [String],
+    _ cluster: EmbeddedKafka, group: String, topics: [String],
     isolation: KafkaConsumerConfiguration.IsolationLevel = .readCommitted
 ) -> KafkaConsumerConfiguration {
     KafkaConsumerConfiguration(

@@ -1,3 +1,4 @@
+import KakusaTestSupport
 import KakusaKafka
 import Testing
 

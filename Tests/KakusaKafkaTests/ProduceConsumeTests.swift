@@ -1,3 +1,4 @@
+import KakusaTestSupport
 import Foundation
 import KakusaKafka
 import Testing

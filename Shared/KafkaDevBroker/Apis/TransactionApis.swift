@@ -2,8 +2,8 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// InitProducerId v0-1, AddPartitionsToTxn v0, AddOffsetsToTxn v0 and EndTxn v0-1, served by the transaction
-/// coordinator. None of these versions is flexible, and none knows PRODUCER_FENCED: Kafka answers them
+/// InitProducerId v0-4 (v3+: KIP-360's epoch bump), AddPartitionsToTxn v0, AddOffsetsToTxn v0 and EndTxn v0-1,
+/// served by the transaction coordinator. Only InitProducerId v4 knows PRODUCER_FENCED: Kafka answers the others
 /// INVALID_PRODUCER_EPOCH instead (KIP-588), as done here.
 enum TransactionApis {
     static func handle(_ c: RequestContext, _ r: inout KafkaReader) async throws -> ByteBuffer? {
@@ -32,6 +32,14 @@ enum TransactionApis {
     private static func initProducerID(_ c: RequestContext, _ r: inout KafkaReader) throws -> ByteBuffer {
         let transactionalID = try r.nullableString()
         let timeout = try r.int32()
+        // v3+ (KIP-360): the producer's current id and epoch, when it asks for a bump to recover from an error.
+        var expected: (producerID: Int64, epoch: Int16)?
+        if c.version >= 3 {
+            let id = try r.int64()
+            let epoch = try r.int16()
+            if id >= 0 { expected = (id, epoch) }
+        }
+        try r.skipTaggedFields()
         var result = TransactionCoordinator.ProducerIDAndEpoch()
         if c.injectedError != nil {
             result.error = .none  // answered below as the injected code, with no id
@@ -44,7 +52,8 @@ enum TransactionApis {
             } else if let error = coordinatorError(c, transactionalID) {
                 result.error = error
             } else {
-                result = coordinator.initProducerID(transactionalID: transactionalID, timeoutMilliseconds: timeout)
+                result = coordinator.initProducerID(
+                    transactionalID: transactionalID, timeoutMilliseconds: timeout, expected: expected)
             }
         } else {
             // An idempotent producer: any broker hands out a producer id, epoch 0.
@@ -61,6 +70,7 @@ enum TransactionApis {
         out.writeInteger(mapped(result.error, c))
         out.writeInteger(failed ? -1 : result.producerID)
         out.writeInteger(failed ? -1 : result.producerEpoch)
+        out.writeEmptyTaggedFields(flexible: c.flexible)
         return out
     }
 

@@ -39,11 +39,14 @@ public final class Cluster: @unchecked Sendable {
     /// Per-broker answer delays in milliseconds.
     private var delays: [Int32: Int64] = [:]
 
+    /// SASL users and their passwords; nil leaves SASL off (a plaintext listener).
+    public let saslUsers: [String: String]?
     public let groups: GroupCoordinator
     public let transactions: TransactionCoordinator
 
-    public init(brokers: [Broker], maxMemory: Int? = nil, logger: Logger) {
+    public init(brokers: [Broker], maxMemory: Int? = nil, saslUsers: [String: String]? = nil, logger: Logger) {
         self.brokersLocked = brokers
+        self.saslUsers = saslUsers
         self.maxMemory = maxMemory
         self.logger = logger
         self.groups = GroupCoordinator(logger: logger)

@@ -43,11 +43,22 @@ public final class TransactionCoordinator: @unchecked Sendable {
     /// InitProducerId with a transactional id, already checked as non-empty, owned here and with a valid timeout:
     /// the same producer id with the next epoch (fencing earlier instances), a new one on first use or when the
     /// epochs are spent. An open transaction of an earlier instance is aborted first, with a bumped epoch.
-    func initProducerID(transactionalID id: String, timeoutMilliseconds: Int32) -> ProducerIDAndEpoch {
+    ///
+    /// With `expected` (KIP-360, a producer recovering from an error by asking for a bump), the id and epoch must be
+    /// the current ones, or the epoch the last fence replaced; otherwise the caller is a zombie: PRODUCER_FENCED.
+    func initProducerID(
+        transactionalID id: String, timeoutMilliseconds: Int32, expected: (producerID: Int64, epoch: Int16)? = nil
+    ) -> ProducerIDAndEpoch {
         let (result, wroteMarkers) = lock.withLock { () -> (ProducerIDAndEpoch, Bool) in
             let now = Clock.milliseconds()
             var txn: TransactionMetadata
             if let existing = entries[id] {
+                if let expected,
+                    expected.producerID != existing.producerID
+                        || (expected.epoch != existing.producerEpoch && expected.epoch != existing.producerEpoch - 1)
+                {
+                    return (ProducerIDAndEpoch(error: .producerFenced), false)
+                }
                 txn = existing
             } else {
                 txn = TransactionMetadata(

@@ -47,7 +47,7 @@ public enum ApiKey: Int16, CaseIterable, Sendable {
         case .apiVersions: 0...3
         case .createTopics: 0...4
         case .deleteTopics: 0...3
-        case .initProducerId: 0...1
+        case .initProducerId: 0...4
         case .addPartitionsToTxn: 0...0
         case .addOffsetsToTxn: 0...0
         case .endTxn: 0...1

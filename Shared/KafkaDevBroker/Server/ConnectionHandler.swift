@@ -14,6 +14,7 @@ final class ConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     private var busy = false
     private var state: ConnectionState?
     private var task: Task<Void, Never>?
+    private var executor: EventLoopTaskExecutor?
 
     init(cluster: Cluster, brokerID: Int32) {
         self.cluster = cluster
@@ -49,8 +50,10 @@ final class ConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         let cluster = cluster
         let brokerID = brokerID
         let loop = context.eventLoop
+        let executor = self.executor ?? EventLoopTaskExecutor(loop)
+        self.executor = executor
         let bound = NIOLoopBound(context, eventLoop: loop)
-        task = Task {
+        task = Task(executorPreference: executor) {
             let outcome: Result<ByteBuffer?, any Error>
             do {
                 let delay = cluster.delay(broker: brokerID)
@@ -66,6 +69,10 @@ final class ConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
                 self.busy = false
                 switch outcome {
                 case .success(let response?):
+                    if state.closeAfterResponse {
+                        context.writeAndFlush(NIOAny(response)).whenComplete { _ in context.close(promise: nil) }
+                        return
+                    }
                     context.writeAndFlush(NIOAny(response), promise: nil)
                     self.next(context: context)
                 case .success(nil):

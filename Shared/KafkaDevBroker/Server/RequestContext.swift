@@ -29,6 +29,8 @@ final class ConnectionState: @unchecked Sendable {
     var authentication: Authentication = .none
     /// The SCRAM exchange in progress, opaque to the connection.
     var saslExchange: AnyObject?
+    /// Set by a failed authentication: Kafka closes the connection once the error is sent.
+    var closeAfterResponse = false
 
     init(remote: String) { self.remote = remote }
 }
