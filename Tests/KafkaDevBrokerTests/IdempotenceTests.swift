@@ -76,6 +76,24 @@ import Testing
         }
     }
 
+    /// A marker on a partition the producer never wrote to records its epoch there (Kafka's ProducerStateEntry):
+    /// the producer's first batch at that epoch must then start at sequence 0.
+    @Test func aPartitionThatOnlyHadAMarkerExpectsSequenceZero() async throws {
+        try await withDevBroker(topics: ["idem": 2]) { broker in
+            let client = try TransactionWireClient(broker)
+            let p = try client.initProducerID("tx-marker-only")
+            #expect(try client.addPartitions("tx-marker-only", p, [("idem", [0, 1])])["idem"] == [0: Self.none, 1: Self.none])
+            let first = TransactionWireClient.batch(producerID: p.producerID, epoch: p.epoch, sequence: 0, transactional: true)
+            #expect(try client.produce("idem", 0, first, transactionalID: "tx-marker-only") == (Self.none, 0))
+            #expect(try client.endTxn("tx-marker-only", p, commit: true) == Self.none)
+            #expect(try client.addPartitions("tx-marker-only", p, [("idem", [1])])["idem"]?[1] == Self.none)
+            let late = TransactionWireClient.batch(producerID: p.producerID, epoch: p.epoch, sequence: 4, transactional: true)
+            #expect(try client.produce("idem", 1, late, transactionalID: "tx-marker-only").error == Self.outOfOrder)
+            let start = TransactionWireClient.batch(producerID: p.producerID, epoch: p.epoch, sequence: 0, transactional: true)
+            #expect(try client.produce("idem", 1, start, transactionalID: "tx-marker-only") == (Self.none, 1))
+        }
+    }
+
     @Test func sequencesAreKeptPerPartition() async throws {
         try await withDevBroker(topics: ["idem": 2]) { broker in
             let client = try TransactionWireClient(broker)

@@ -71,8 +71,9 @@ final class PartitionLog {
                     }) {
                         return .duplicate(baseOffset: hit.baseOffset)
                     }
+                    // A known epoch with no batch yet (a marker set it) must start at 0, as in Kafka.
                     let expected = state.lastSequence == Int32.max ? 0 : state.lastSequence + 1
-                    if state.lastSequence >= 0 && batch.baseSequence != expected {
+                    if batch.baseSequence != expected {
                         return .refused(
                             .outOfOrderSequenceNumber,
                             "producer \(pid): sequence \(batch.baseSequence), expected \(expected)")
