@@ -195,8 +195,10 @@ let package = Package(
                 "KakusaTestSupport", "KafkaDevBroker", "KakusaKafka",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/KafkaDevBrokerTests",
+            exclude: ["Clients"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -6,13 +6,13 @@ import NIOCore
 enum BatchBuilder {
     static func batch(
         _ records: [(key: String?, value: String?)], producerID: Int64 = -1, epoch: Int16 = -1, sequence: Int32 = -1,
-        transactional: Bool = false, timestamp: Int64 = 1_700_000_000_000
+        transactional: Bool = false, timestamp: Int64 = 1_700_000_000_000, timestampStep: Int64 = 0
     ) -> ByteBuffer {
         var body = ByteBuffer()
         for (i, r) in records.enumerated() {
             var rec = ByteBuffer()
             rec.writeInteger(Int8(0))
-            rec.writeVarlong(0)
+            rec.writeVarlong(Int64(i) * timestampStep)
             rec.writeVarint(Int32(i))
             if let k = r.key { rec.writeVarint(Int32(k.utf8.count)); rec.writeString(k) } else { rec.writeVarint(-1) }
             if let v = r.value { rec.writeVarint(Int32(v.utf8.count)); rec.writeString(v) } else { rec.writeVarint(-1) }
@@ -29,7 +29,7 @@ enum BatchBuilder {
         b.writeInteger(Int16(transactional ? 0x10 : 0))
         b.writeInteger(Int32(records.count - 1))
         b.writeInteger(timestamp)
-        b.writeInteger(timestamp)
+        b.writeInteger(timestamp + Int64(max(records.count - 1, 0)) * timestampStep)
         b.writeInteger(producerID)
         b.writeInteger(epoch)
         b.writeInteger(sequence)

@@ -56,7 +56,7 @@ func kcat(_ arguments: [String], input: String = "", seconds: Double = 30) throw
     process.standardOutput = stdout
     process.standardError = stderr
     try process.run()
-    let timer = DispatchWorkItem { if process.isRunning { process.terminate() } }
+    let timer = DispatchWorkItem { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
     DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: timer)
     defer { timer.cancel() }
     stdin.fileHandleForWriting.write(Data(input.utf8))
@@ -92,7 +92,7 @@ func python(_ script: String, _ arguments: String..., seconds: Double = 60) thro
     process.standardError = stderr
     process.standardInput = FileHandle.nullDevice
     try process.run()
-    let timer = DispatchWorkItem { if process.isRunning { process.terminate() } }
+    let timer = DispatchWorkItem { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
     DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: timer)
     let out = stdout.fileHandleForReading.readDataToEndOfFile()
     let err = stderr.fileHandleForReading.readDataToEndOfFile()

@@ -1,6 +1,6 @@
 # Shared by scripts/*: installs what Kakusa needs when it is missing. Source it; it defines functions only.
 
-# Debian packages: librdkafka (headers, pkg-config file, mock cluster), jemalloc (the ingester's and the aggregator's allocator),
+# Debian packages: librdkafka (headers, pkg-config file), jemalloc (the ingester's and the aggregator's allocator),
 # OpenSSL's libcrypto (record ids' SHA-256), kcat,
 # docker-compose (to check compose.yaml).
 kakusa_install_system_packages() {
@@ -17,12 +17,13 @@ kakusa_install_system_packages() {
     fi
 }
 
-# A Python venv in .venv with confluent-kafka and jsonschema, for the outside-consumer and schema tests.
+# A Python venv in .venv with confluent-kafka (a current librdkafka), aiokafka (an independent Kafka client) and
+# jsonschema, for the outside-consumer, devbroker conformance and schema tests.
 kakusa_install_python() {
-    if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import confluent_kafka, jsonschema' 2>/dev/null; then
-        echo "creating .venv (confluent-kafka, jsonschema)" >&2
+    if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import confluent_kafka, aiokafka, jsonschema' 2>/dev/null; then
+        echo "creating .venv (confluent-kafka, aiokafka, jsonschema)" >&2
         python3 -m venv .venv
-        .venv/bin/pip install -q --disable-pip-version-check confluent-kafka jsonschema
+        .venv/bin/pip install -q --disable-pip-version-check confluent-kafka aiokafka jsonschema
     fi
     export KAKUSA_PYTHON="$PWD/.venv/bin/python"
 }

@@ -38,17 +38,17 @@ enum FetchApi {
 
         let deadline = NIODeadline.now() + .milliseconds(Int64(max(maxWait, 0)))
         while true {
-            let (body, bytes, hasError) = read(c, topics, maxBytes: Int(maxBytes), readCommitted: readCommitted)
+            let (body, bytes, hasError, generation) = read(c, topics, maxBytes: Int(maxBytes), readCommitted: readCommitted)
             if bytes >= Int(minBytes) || hasError || NIODeadline.now() >= deadline || Task.isCancelled {
                 return body
             }
-            await c.cluster.waitForChange(until: deadline, on: c.eventLoop)
+            await c.cluster.waitForChange(since: generation, until: deadline, on: c.eventLoop)
         }
     }
 
     private static func read(
         _ c: RequestContext, _ topics: [(String, [PartitionRequest])], maxBytes: Int, readCommitted: Bool
-    ) -> (ByteBuffer, Int, Bool) {
+    ) -> (ByteBuffer, Int, Bool, UInt64) {
         let cluster = c.cluster
         var out = ByteBuffer()
         var total = 0
@@ -58,7 +58,9 @@ enum FetchApi {
             out.writeInteger(c.error(.none))
             out.writeInteger(Int32(0))
         }
+        var generation: UInt64 = 0
         cluster.lock.withLock {
+            generation = cluster.changeGeneration
             out.writeKafkaArray(topics) { out, entry in
                 out.writeKafkaString(entry.0)
                 out.writeKafkaArray(entry.1) { out, p in
@@ -90,7 +92,11 @@ enum FetchApi {
                     } else {
                         error = .unknownTopicOrPartition
                     }
-                    if error != .none { hasError = true }
+                    if error != .none {
+                        // Kafka answers a failed partition with empty records and unknown offsets, never null records.
+                        hasError = true
+                        (hw, lso, start) = (-1, -1, -1)
+                    }
                     total += result.bytes
                     out.writeInteger(p.partition)
                     out.writeInteger(c.injectedError ?? error.rawValue)
@@ -108,10 +114,10 @@ enum FetchApi {
                         }
                     }
                     if c.version >= 11 { out.writeInteger(Int32(-1)) }
-                    out.writeKafkaBytes(result.records ?? (error == .none ? ByteBuffer() : nil))
+                    out.writeKafkaBytes(result.records ?? ByteBuffer())
                 }
             }
         }
-        return (out, total, hasError)
+        return (out, total, hasError, generation)
     }
 }

@@ -37,9 +37,10 @@ enum ListOffsetsApi {
                             case -1: offset = readCommitted ? log.lastStableOffset : log.highWatermark
                             case -2: offset = log.logStartOffset
                             default:
-                                if let found = log.offset(forTimestamp: p.1), !readCommitted || found < log.lastStableOffset {
-                                    offset = found
-                                    timestamp = p.1
+                                if let found = log.offset(forTimestamp: p.1),
+                                    !readCommitted || found.offset < log.lastStableOffset
+                                {
+                                    (offset, timestamp) = found
                                 }
                             }
                         }

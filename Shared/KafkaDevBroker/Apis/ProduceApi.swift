@@ -28,7 +28,13 @@ enum ProduceApi {
             var out: [PartitionResult] = []
             for (partition, records) in parts {
                 var result = PartitionResult(partition: partition, error: 0)
-                if let injected = c.injectedError {
+                if c.injectedError == ErrorCode.requestTimedOut.rawValue {
+                    // Kafka answers REQUEST_TIMED_OUT when the leader appended the batch but replication did not
+                    // finish in time: the records are in the log, and a retry is a duplicate.
+                    result = append(c, topic: topic, partition: partition, records: records, transactionalID: transactionalID)
+                    if result.error == 0 { appended = true }
+                    result.error = ErrorCode.requestTimedOut.rawValue
+                } else if let injected = c.injectedError {
                     result.error = injected
                 } else if acks != 0 && acks != 1 && acks != -1 {
                     result.error = ErrorCode.invalidRequiredAcks.rawValue
@@ -41,7 +47,13 @@ enum ProduceApi {
             results.append((topic, out))
         }
         if appended { cluster.notifyAll() }
-        if acks == 0 { return nil }
+        if acks == 0 {
+            // Kafka closes the connection of an acks=0 producer whose records were refused, so that it notices.
+            if results.contains(where: { $0.1.contains { $0.error != 0 } }) {
+                throw MalformedRequest(reason: "an acks=0 produce was refused")
+            }
+            return nil
+        }
         var out = ByteBuffer()
         out.writeKafkaArray(results) { out, entry in
             out.writeKafkaString(entry.0)
@@ -81,6 +93,11 @@ enum ProduceApi {
             switch error {
             case .oldFormat:
                 result.error = ErrorCode.unsupportedForMessageFormat.rawValue
+            case .invalidRecord(let why):
+                cluster.logger.notice(
+                    "produce refused: invalid batch",
+                    metadata: ["topic": "\(topic)", "partition": "\(partition)", "reason": "\(why)"])
+                result.error = ErrorCode.invalidRecord.rawValue
             case .corrupt(let why):
                 cluster.logger.warning(
                     "produce refused: corrupt batch",

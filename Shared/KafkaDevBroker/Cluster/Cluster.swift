@@ -174,10 +174,18 @@ public final class Cluster: @unchecked Sendable {
         }
     }
 
-    /// Waits until something in the cluster changes, or until `deadline`.
-    func waitForChange(until deadline: NIODeadline, on eventLoop: any EventLoop) async {
+    /// Counts the changes `notifyAll` announced, so that a fetch that read at one count can tell whether it missed one.
+    private(set) var changeGeneration: UInt64 = 0
+
+    /// Waits until something in the cluster changes after the read that saw `generation`, or until `deadline`.
+    func waitForChange(since generation: UInt64, until deadline: NIODeadline, on eventLoop: any EventLoop) async {
         let waiter = Waiter()
-        lock.withLock { waiters.append(waiter) }
+        let changed = lock.withLock { () -> Bool in
+            if changeGeneration != generation { return true }
+            waiters.append(waiter)
+            return false
+        }
+        if changed { return }
         let timer = eventLoop.scheduleTask(deadline: deadline) { waiter.fire() }
         await withTaskCancellationHandler {
             await withCheckedContinuation { waiter.arm($0) }
@@ -185,11 +193,13 @@ public final class Cluster: @unchecked Sendable {
             waiter.fire()
         }
         timer.cancel()
+        lock.withLock { waiters.removeAll { $0 === waiter } }
     }
 
     /// Wakes every waiting fetch; called after anything a fetch could be waiting for.
     func notifyAll() {
         let woken = lock.withLock { () -> [Waiter] in
+            changeGeneration &+= 1
             defer { waiters.removeAll(keepingCapacity: true) }
             return waiters
         }

@@ -238,8 +238,17 @@ final class PartitionLog {
         return result
     }
 
-    /// The offset of the first batch whose max timestamp reaches `timestamp` (ListOffsets by time).
-    func offset(forTimestamp timestamp: Int64) -> Int64? {
-        batches.first(where: { $0.maxTimestamp >= timestamp && !$0.isControl })?.baseOffset
+    /// The first record whose timestamp reaches `timestamp`, its offset and timestamp (ListOffsets by time, as Kafka's
+    /// segment search): within the first batch whose max timestamp reaches it; a batch whose records cannot be read
+    /// here (snappy, lz4, zstd) answers with its base offset and max timestamp.
+    func offset(forTimestamp timestamp: Int64) -> (offset: Int64, timestamp: Int64)? {
+        guard let batch = batches.first(where: { $0.maxTimestamp >= timestamp && !$0.isControl }) else { return nil }
+        let base: Int64 = batch.bytes.getInteger(at: batch.bytes.readerIndex + RecordBatch.Field.baseTimestamp) ?? 0
+        if batch.recordsReadable, let records = try? batch.records() {
+            for r in records where base + r.timestampDelta >= timestamp {
+                return (batch.baseOffset + Int64(r.offsetDelta), base + r.timestampDelta)
+            }
+        }
+        return (batch.baseOffset, batch.maxTimestamp)
     }
 }

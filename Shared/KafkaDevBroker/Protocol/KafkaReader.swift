@@ -101,7 +101,7 @@ struct KafkaReader {
         // Every element takes at least a byte: a count past the body is a lie, refused before allocating.
         guard n <= buffer.readableBytes else { throw MalformedRequest(reason: "array of \(n) past the end") }
         var out: [T] = []
-        out.reserveCapacity(n)
+        out.reserveCapacity(min(n, 1024))
         for _ in 0..<n { out.append(try element(&self)) }
         return out
     }

@@ -34,8 +34,13 @@ final class ConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         pending.append(unwrapInboundIn(data))
+        // Kafka stops reading a connection while its request is in hand; a few pipelined requests are buffered
+        // here, and past that the socket holds the rest, so one client cannot fill the broker's memory.
+        if pending.count >= Self.maxPipelined { context.channel.setOption(.autoRead, value: false).whenComplete { _ in } }
         next(context: context)
     }
+
+    static let maxPipelined = 8
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         cluster.logger.notice(
@@ -44,7 +49,11 @@ final class ConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     private func next(context: ChannelHandlerContext) {
-        guard !busy, !pending.isEmpty, let state else { return }
+        guard !busy, let state else { return }
+        guard !pending.isEmpty else {
+            context.channel.setOption(.autoRead, value: true).whenComplete { _ in }
+            return
+        }
         busy = true
         let frame = pending.removeFirst()
         let cluster = cluster

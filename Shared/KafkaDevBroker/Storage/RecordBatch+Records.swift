@@ -53,7 +53,7 @@ extension RecordBatch {
         default: throw UnreadableRecords(reason: "no \(codecName) codec in the devbroker")
         }
         var records: [StoredRecord] = []
-        records.reserveCapacity(Int(max(recordCount, 0)))
+        records.reserveCapacity(min(Int(max(recordCount, 0)), section.readableBytes))
         var reader = KafkaReader(section)
         do {
             for _ in 0..<max(recordCount, 0) {
