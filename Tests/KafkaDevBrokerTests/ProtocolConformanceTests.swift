@@ -73,3 +73,18 @@ import Testing
         }
     }
 }
+
+extension ProtocolConformanceTests {
+    /// Kafka refuses a record without a key on a compacted topic (INVALID_RECORD) and keeps the others.
+    @Test func aCompactedTopicRefusesRecordsWithoutAKey() async throws {
+        try await withDevBroker(topics: ["state": 1], configs: ["state": ["cleanup.policy": "compact"]]) { broker in
+            let client = try RawKafkaClient(broker.bootstrapServers)
+            let keyless = BatchBuilder.batch([("k", "1"), (nil, "2")])
+            let refused = try client.roundTrip(api: 0, version: 7, BatchBuilder.produce(topic: "state", batch: keyless))
+            #expect(BatchBuilder.produceResult(refused).error == ErrorCode.invalidRecord.rawValue)
+            let keyed = BatchBuilder.batch([("k", "1"), ("j", nil)])
+            let accepted = try client.roundTrip(api: 0, version: 7, BatchBuilder.produce(topic: "state", batch: keyed))
+            #expect(BatchBuilder.produceResult(accepted) == (0, 0))
+        }
+    }
+}

@@ -69,6 +69,13 @@ enum ProduceApi {
         return out
     }
 
+    /// Kafka refuses records without a key on a compacted topic; batches whose codec this broker cannot read
+    /// (snappy, lz4, zstd) are let through unchecked.
+    static func hasRecordWithoutKey(_ batch: RecordBatch) -> Bool {
+        guard batch.recordsReadable, let records = try? batch.records() else { return false }
+        return records.contains { $0.key == nil }
+    }
+
     private static func append(
         _ c: RequestContext, topic: String, partition: Int32, records: ByteBuffer?, transactionalID: String?
     ) -> PartitionResult {
@@ -93,11 +100,6 @@ enum ProduceApi {
             switch error {
             case .oldFormat:
                 result.error = ErrorCode.unsupportedForMessageFormat.rawValue
-            case .invalidRecord(let why):
-                cluster.logger.notice(
-                    "produce refused: invalid batch",
-                    metadata: ["topic": "\(topic)", "partition": "\(partition)", "reason": "\(why)"])
-                result.error = ErrorCode.invalidRecord.rawValue
             case .corrupt(let why):
                 cluster.logger.warning(
                     "produce refused: corrupt batch",
@@ -107,6 +109,21 @@ enum ProduceApi {
             return result
         }
         if c.version >= 3 && batches.count != 1 {
+            result.error = ErrorCode.invalidRecord.rawValue
+            return result
+        }
+        let compacted = cluster.lock.withLock { cluster.topics[topic]?.config.compacts ?? false }
+        if compacted, batches.contains(where: Self.hasRecordWithoutKey) {
+            cluster.logger.notice(
+                "produce refused: a record without a key on a compacted topic",
+                metadata: ["topic": "\(topic)", "partition": "\(partition)"])
+            result.error = ErrorCode.invalidRecord.rawValue
+            return result
+        }
+        if let problem = batches.lazy.compactMap(\.clientBatchProblem).first {
+            cluster.logger.notice(
+                "produce refused: invalid batch",
+                metadata: ["topic": "\(topic)", "partition": "\(partition)", "reason": "\(problem)"])
             result.error = ErrorCode.invalidRecord.rawValue
             return result
         }

@@ -46,8 +46,6 @@ struct RecordBatch: Sendable {
         case corrupt(String)
         /// Magic 0 or 1: this broker keeps only batch v2 (Produce v3 and later send nothing else).
         case oldFormat
-        /// A well-formed batch whose header contradicts itself: INVALID_RECORD.
-        case invalidRecord(String)
     }
 
     /// Splits a Produce request's records field into batches, checking each one's length, magic and CRC-32C.
@@ -69,18 +67,20 @@ struct RecordBatch: Sendable {
             let expected = slice.getInteger(at: slice.readerIndex + Field.crc, as: UInt32.self)!
             let actual = slice.withUnsafeReadableBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[Field.attributes...])) }
             guard expected == actual else { throw .corrupt("CRC-32C mismatch") }
-            let batch = RecordBatch(slice)
-            // Kafka's LogValidator: the offsets a batch claims must match its record count, and a producer's batch
-            // must carry a sequence.
-            guard batch.recordCount > 0, batch.lastOffsetDelta >= 0, Int64(batch.lastOffsetDelta) + 1 == Int64(batch.recordCount)
-            else { throw .invalidRecord("last offset delta \(batch.lastOffsetDelta) does not fit \(batch.recordCount) records") }
-            guard !batch.hasProducerID || batch.baseSequence >= 0 else {
-                throw .invalidRecord("a producer id without a base sequence")
-            }
-            batches.append(batch)
+            batches.append(RecordBatch(slice))
         }
         guard !batches.isEmpty else { throw .corrupt("no record batch") }
         return batches
+    }
+
+    /// Kafka's LogValidator for a batch a client sent: the offsets it claims must match its record count, and a
+    /// producer's batch must carry a sequence. Nil when it may be appended, else the reason for INVALID_RECORD.
+    var clientBatchProblem: String? {
+        guard recordCount > 0, lastOffsetDelta >= 0, Int64(lastOffsetDelta) + 1 == Int64(recordCount) else {
+            return "last offset delta \(lastOffsetDelta) does not fit \(recordCount) records"
+        }
+        guard !hasProducerID || baseSequence >= 0 else { return "a producer id without a base sequence" }
+        return nil
     }
 
     /// Wraps bytes already checked (a split batch or one read back from disk).
