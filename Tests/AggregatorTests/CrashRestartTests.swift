@@ -244,7 +244,7 @@ extension ServiceProcessHarness {
 
     /// `GET /metrics` on the port the process logged.
     func metrics() async throws -> String {
-        let port = try await waitForPort(within: .seconds(5))
+        let port = try await waitForPort(within: .seconds(30))
         return try await get("/metrics", port: port).1
     }
 }

@@ -20,7 +20,7 @@ struct EndToEndTests {
                         packageRoot.appendingPathComponent("deploy/rules.yaml").path],
             environment: environment)
         for service in [aggregator, alerter] {
-            let port = try await service.waitForPort(within: .seconds(10))
+            let port = try await service.waitForPort(within: .seconds(30))
             try await waitUntilReady(service, port: port)
         }
 

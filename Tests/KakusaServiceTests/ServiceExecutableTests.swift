@@ -28,7 +28,7 @@ struct ServiceExecutableTests {
                 + service.arguments,
             environment: ["KAKUSA_LOG_FORMAT": service.logFormat, "KAFKA_SESSION_TIMEOUT_MS": "6000"]
         )
-        let port = try await harness.waitForPort(within: .seconds(10))
+        let port = try await harness.waitForPort(within: .seconds(30))
 
         let (liveStatus, liveBody) = try await harness.get("/health/live", port: port)
         let startup = ContinuousClock.now - harness.started
