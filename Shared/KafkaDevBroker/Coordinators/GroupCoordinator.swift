@@ -321,7 +321,9 @@ public final class GroupCoordinator: @unchecked Sendable {
                 }
                 return .wait(wait)
             case .stable:
+                // A member's SyncGroup after the leader's is answered at once and, as in Kafka, renews its session.
                 removePendingSync(group, memberID)
+                scheduleHeartbeatExpiry(group, member)
                 return .now(SyncOutcome(error: .none, assignment: member.assignment))
             case .empty, .dead:
                 return .now(SyncOutcome(error: .unknownMemberId))
