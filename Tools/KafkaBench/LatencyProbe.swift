@@ -26,13 +26,18 @@ struct LatencyProbe: AsyncParsableCommand {
     var changelog = false
     @Flag(help: "send the offsets while the records are in flight (the commit waits for them)") var overlap = false
     @Flag(help: "log at debug level (with KAFKA_DEBUG=eos,msg: librdkafka's own timeline)") var verbose = false
+    @Option(
+        help: ArgumentHelp(
+            "topics probe-in-ID, probe-out-ID, probe-state-ID (default: a random ID; a broker that does not "
+                + "auto-create topics needs them made first)"))
+    var runId: String?
 
     func run() async throws {
         var logger = Logger(label: "kafka-bench")
         logger.logLevel = verbose ? .debug : .warning
         var kafka = KafkaConfiguration.fromEnvironment(brokers: brokers)
         if let fetchWaitMs { kafka.properties["fetch.wait.max.ms"] = String(fetchWaitMs) }
-        let run = UUID().uuidString.prefix(8)
+        let run = runId ?? String(UUID().uuidString.prefix(8))
         let input = "probe-in-\(run)"
         let output = "probe-out-\(run)"
         let stateTopic = "probe-state-\(run)"
