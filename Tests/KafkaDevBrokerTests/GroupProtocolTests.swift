@@ -21,7 +21,7 @@ import Glibc
     static let unstableOffsetCommit: Int16 = 88
 
     @Test func aNewMemberFirstGetsItsIdWithMemberIDRequired() async throws {
-        try await withDevBroker(topics: ["t": 1]) { broker in
+        try await withDevBrokerOffThePool(topics: ["t": 1]) { broker in
             let wire = try GroupWire(coordinatorOf: "kip394", in: broker)
             let first = try await wire.join("kip394", memberID: "")
             #expect(first.error == Self.memberIDRequired)
@@ -52,7 +52,7 @@ import Glibc
     }
 
     @Test func aCommitFromAStaleGenerationIsRefused() async throws {
-        try await withDevBroker(topics: ["t": 2]) { broker in
+        try await withDevBrokerOffThePool(topics: ["t": 2]) { broker in
             let a = try GroupWire(coordinatorOf: "stale", in: broker)
             let b = try GroupWire(coordinatorOf: "stale", in: broker)
             let memberA = try await a.joinFully("stale")
@@ -92,7 +92,7 @@ import Glibc
     }
 
     @Test func aMemberWhoseSessionRunsOutIsRemoved() async throws {
-        try await withDevBroker(topics: ["t": 1]) { broker in
+        try await withDevBrokerOffThePool(topics: ["t": 1]) { broker in
             let a = try GroupWire(coordinatorOf: "session", in: broker)
             let b = try GroupWire(coordinatorOf: "session", in: broker)
             let memberA = try await a.joinFully("session", session: 6000)
@@ -101,20 +101,24 @@ import Glibc
             try await eventually { try await a.heartbeat("session", generation: 1, memberID: memberA.memberID) == Self.rebalanceInProgress }
             _ = try await a.join("session", memberID: memberA.memberID, session: 6000)
             let generation = try await bJoined.generation
+            // B's SyncGroup is its last request: the broker receives it after this instant, and its session runs
+            // from then (or from the leader's SyncGroup, if B's is parked until it comes).
+            let bLastRequest = Date()
             async let bSync = b.sync("session", generation: generation, memberID: bID, assignments: [:])
             _ = try await a.sync("session", generation: generation, memberID: memberA.memberID, assignments: [:])
             _ = try await bSync
 
             // B goes silent; A keeps heartbeating and is told to rejoin once B's 6 s session ran out.
-            let silentSince = Date()
             var answer: Int16 = 0
-            while answer == 0 && Date().timeIntervalSince(silentSince) < 15 {
+            while answer == 0 && Date().timeIntervalSince(bLastRequest) < 30 {
                 try await Task.sleep(for: .milliseconds(500))
                 answer = try await a.heartbeat("session", generation: generation, memberID: memberA.memberID)
             }
-            let waited = Date().timeIntervalSince(silentSince)
+            // Never before 6 s since B's last request (the small margin is for the wall clock); how soon after is up
+            // to the broker's timers and the machine's load, which Kafka promises nothing about.
+            let waited = Date().timeIntervalSince(bLastRequest)
             #expect(answer == Self.rebalanceInProgress)
-            #expect(waited >= 5.5 && waited < 8, "removed after its session timeout, not before (\(waited) s)")
+            #expect(waited >= 5.95 && waited < 30, "removed after its session timeout, not before (\(waited) s)")
             let alone = try await a.join("session", memberID: memberA.memberID, session: 6000)
             #expect(alone.generation == generation + 1)
             #expect(alone.members.map(\.0) == [memberA.memberID])
@@ -123,7 +127,7 @@ import Glibc
     }
 
     @Test func theProtocolIsOneEveryMemberSupportsWithTheMostVotes() async throws {
-        try await withDevBroker(topics: ["t": 1]) { broker in
+        try await withDevBrokerOffThePool(topics: ["t": 1]) { broker in
             let wires = try (0..<4).map { _ in try GroupWire(coordinatorOf: "votes", in: broker) }
             let a = try await wires[0].joinFully("votes", protocols: ["x", "y", "z"])
             _ = try await wires[0].sync("votes", generation: a.generation, memberID: a.memberID, assignments: [:])
@@ -147,7 +151,7 @@ import Glibc
     }
 
     @Test func anotherBrokerIsNotTheCoordinator() async throws {
-        try await withDevBroker(brokers: 3, topics: ["t": 1]) { broker in
+        try await withDevBrokerOffThePool(brokers: 3, topics: ["t": 1]) { broker in
             let coordinator = try #require(broker.cluster.coordinator(for: "elsewhere"))
             let other = try #require(broker.cluster.brokers.first { $0.id != coordinator.id })
             let wire = try GroupWire(port: other.port)
@@ -160,7 +164,7 @@ import Glibc
     }
 
     @Test func transactionalOffsetsAreInvisibleUntilTheirTransactionCommits() async throws {
-        try await withDevBroker(topics: ["t": 1]) { broker in
+        try await withDevBrokerOffThePool(topics: ["t": 1]) { broker in
             let wire = try GroupWire(coordinatorOf: "txn", in: broker)
             let groups = broker.cluster.groups
             #expect(try await wire.txnCommit("txn", producerID: 7, partition: 0, offset: 5, version: 0) == 0)
@@ -198,6 +202,19 @@ import Glibc
         }
     }
 
+    /// `withDevBroker`, with the test's body run on a thread of its own instead of Swift's cooperative pool. The
+    /// other suites run in parallel in this process, and some block the pool's threads (one per core) for seconds
+    /// while kcat or a Python client runs; a body on the pool stalls with them, for longer than the session and
+    /// rebalance timeouts these tests depend on (the broker itself answers from its event loops, and is right to
+    /// drop a member whose client went quiet that long).
+    func withDevBrokerOffThePool(
+        brokers: Int = 1, topics: [String: Int] = [:], _ body: (DevBroker) async throws -> Void
+    ) async throws {
+        try await withTaskExecutorPreference(TestThreadExecutor.shared) {
+            try await withDevBroker(brokers: brokers, topics: topics, body)
+        }
+    }
+
     /// Polls `condition` every 200 ms for up to `seconds`, failing the test if it never holds.
     func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) async throws {
         let deadline = Date().addingTimeInterval(seconds)
@@ -209,12 +226,12 @@ import Glibc
     }
 }
 
-/// A hand-encoding client for the group APIs over a blocking socket, driven from its own Dispatch queue so that a
-/// parked JoinGroup never holds one of the cooperative pool's threads (which the broker's handlers need too).
+/// A hand-encoding client for the group APIs over a blocking socket; each exchange blocks a thread of its own, so
+/// that a parked JoinGroup holds neither a thread of the cooperative pool nor the thread of the test's body.
+/// One request at a time: a test's concurrent requests use a wire each.
 final class GroupWire: @unchecked Sendable {
     private let fd: Int32
     private var correlation: Int32 = 0
-    private let queue = DispatchQueue(label: "group-wire")
 
     struct Failed: Error, CustomStringConvertible {
         let description: String
@@ -277,9 +294,7 @@ final class GroupWire: @unchecked Sendable {
         let expected = correlation
         let fd = fd
         let payload: [UInt8] = try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                continuation.resume(with: Result { try Self.exchange(fd, bytes) })
-            }
+            Thread.detachNewThread { continuation.resume(with: Result { try Self.exchange(fd, bytes) }) }
         }
         var response = ByteBuffer(bytes: payload)
         guard response.readInteger(as: Int32.self) == expected else { throw Failed(description: "correlation mismatch") }
@@ -473,6 +488,41 @@ final class GroupWire: @unchecked Sendable {
         result.partitions = topics.flatMap { $0 }
         if version >= 2 { result.error = try reader.int16() }
         return result
+    }
+}
+
+/// A task executor with one thread of its own, for test bodies that must keep running while the cooperative pool's
+/// threads are blocked by other suites (see `withDevBrokerOffThePool`); the bodies only wait and decode.
+final class TestThreadExecutor: TaskExecutor, @unchecked Sendable {
+    static let shared = TestThreadExecutor()
+
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+
+    private init() {
+        let thread = Thread { [unowned self] in self.run() }
+        thread.name = "group-protocol-tests"
+        thread.start()
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func run() {
+        let executor = asUnownedTaskExecutor()
+        while true {
+            condition.lock()
+            while jobs.isEmpty { condition.wait() }
+            let batch = jobs
+            jobs.removeAll()
+            condition.unlock()
+            for job in batch { job.runSynchronously(on: executor) }
+        }
     }
 }
 
