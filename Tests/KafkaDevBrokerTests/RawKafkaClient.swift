@@ -7,7 +7,7 @@ import Glibc
 /// A Kafka client at the byte level over a blocking socket, for tests that must send exactly the request a
 /// conformance case needs (or a broken one) and read the raw answer.
 final class RawKafkaClient {
-    private let fd: Int32
+    private var fd: Int32 = -1
     private var correlation: Int32 = 0
 
     struct Closed: Error {}
@@ -26,13 +26,10 @@ final class RawKafkaClient {
         let ok = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard ok == 0 else {
-            close(fd)
-            throw Closed()
-        }
+        guard ok == 0 else { throw Closed() }  // deinit closes the socket
     }
 
-    deinit { close(fd) }
+    deinit { if fd >= 0 { close(fd) } }
 
     /// Writes raw bytes as they are (a frame, or garbage).
     func sendRaw(_ bytes: [UInt8]) throws {

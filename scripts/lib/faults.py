@@ -898,7 +898,7 @@ def main():
     cfg.kills = 10 if long else 2
     cfg.kill_gap = 6.0 if long else 2.0
     cfg.error_burst = int(os.environ.get("FAULTS_ERROR_BURST", "5"))
-    cfg.error_gap = float(os.environ.get("FAULTS_ERROR_GAP", "2.0"))  # 10 and 0.5 make a wall (see README)
+    cfg.error_gap = float(os.environ.get("FAULTS_ERROR_GAP", "2.0"))  # 10 and 0.5 make a wall (see docs/fault-suite.md)
     cfg.hang, cfg.fail = 3, 3
     cfg.big_mb = 1000 if long else 50
     cfg.timeout = 900 if long else 180
